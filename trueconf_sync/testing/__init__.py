@@ -1,0 +1,1 @@
+"""In-process fake TrueConf Server for tests (needs the ``testing`` extra: aiohttp)."""
