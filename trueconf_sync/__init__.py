@@ -1,3 +1,73 @@
-"""trueconf_sync: a synchronous, threaded client for the TrueConf Server Chatbot Connector API."""
+"""trueconf_sync: a synchronous, threaded client for the TrueConf Server Chatbot Connector API.
+
+::
+
+    from trueconf_sync import Client
+
+    with Client("video.example.com", token=TOKEN) as client:
+        client.send_message(chat_id, "Disk almost full on db-1")
+
+Names are imported lazily, so ``import trueconf_sync`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .client import Client, ConnectionState
+    from .enums import ActivityType, AuthorType, ChatType, EnvelopeType, FileReadyState, ParseMode, Role
+    from .errors import (
+        ApiError,
+        AuthError,
+        BlockingCallError,
+        ClientClosedError,
+        ConnectionLostError,
+        ProtocolError,
+        RequestTimeoutError,
+        TrueConfError,
+    )
+    from .models import Chat, ChatHistory, Message, RawEvent, SentMessage
+
+_EXPORTS = {
+    "Client": "client",
+    "ConnectionState": "client",
+    "ActivityType": "enums",
+    "AuthorType": "enums",
+    "ChatType": "enums",
+    "EnvelopeType": "enums",
+    "FileReadyState": "enums",
+    "ParseMode": "enums",
+    "Role": "enums",
+    "ApiError": "errors",
+    "AuthError": "errors",
+    "BlockingCallError": "errors",
+    "ClientClosedError": "errors",
+    "ConnectionLostError": "errors",
+    "ProtocolError": "errors",
+    "RequestTimeoutError": "errors",
+    "TrueConfError": "errors",
+    "Chat": "models",
+    "ChatHistory": "models",
+    "Message": "models",
+    "RawEvent": "models",
+    "SentMessage": "models",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trueconf_sync' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

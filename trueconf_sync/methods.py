@@ -1,0 +1,403 @@
+"""The method table: every client request of PROTOCOL §3 and §12, one row each.
+
+A row is a payload builder decorated with ``@api(wire_name, result_parser)``. Its signature and
+docstring are the public API (``client.send_message(...)``); the body only validates and builds
+the payload. :class:`ApiMethods` lists the rows; :class:`~trueconf_sync.Client` inherits it, so each
+row is available as ``client.<name>(...)`` (blocking) and ``client.<name>.future(...)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from .apimethod import Payload, api
+from .converter import converter
+from .enums import ActivityType, ParseMode, Role
+from .models import (
+    ChatActivity,
+    ChatHistory,
+    EditedMessage,
+    FileInfo,
+    Message,
+    Participant,
+    SentMessage,
+    TitleEdited,
+    UploadLimits,
+)
+from .models.chat import Chat
+from .validation import (
+    check_bool,
+    check_choice,
+    check_count,
+    check_id,
+    check_optional_id,
+    check_text,
+    check_title,
+)
+
+if TYPE_CHECKING:
+    from .formatting import FormattedText
+    from .keyboard import InlineKeyboard
+
+__all__ = ["ApiMethods"]
+
+T = TypeVar("T")
+Timeout = float | None
+
+
+def _as(cls: type[T]) -> Callable[[Any], T]:
+    """Parser: structure the whole payload as ``cls``."""
+
+    def parse(payload: Any) -> T:
+        return converter.structure(payload if payload is not None else {}, cls)
+
+    parse.__name__ = f"parse_{cls.__name__}"
+    return parse
+
+
+def _nothing(payload: Any) -> None:
+    """Parser for methods whose success payload is empty."""
+    return None
+
+
+def _key(key: str, cls: type[T]) -> Callable[[Any], T]:
+    """Parser: one key of the payload, as ``cls``."""
+
+    def parse(payload: Any) -> T:
+        value = payload.get(key) if isinstance(payload, dict) else None
+        return converter.structure(value, cls)
+
+    return parse
+
+
+def _participants(payload: Any) -> list[Participant]:
+    items = payload.get("participants") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        return []
+    return [converter.structure(item, Participant) for item in items]
+
+
+def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
+    from .keyboard import keyboard_to_wire
+
+    wire: list[list[dict[str, Any]]] = keyboard_to_wire(buttons)
+    return wire
+
+
+def _text_content(text: Any, parse_mode: Any, buttons: Any) -> dict[str, Any]:
+    wire_text, mode = check_text("text", text, parse_mode)
+    content: dict[str, Any] = {"text": wire_text, "parseMode": mode.value}
+    if buttons is not None:
+        content["buttons"] = _buttons(buttons)
+    return content
+
+
+# ---- messages (§3.1-§3.6) ---------------------------------------------------------------------
+
+
+@api("sendMessage", _as(SentMessage))
+def send_message(
+    chat_id: str,
+    text: str | FormattedText,
+    *,
+    parse_mode: ParseMode | str | None = None,
+    reply_message_id: str | None = None,
+    buttons: InlineKeyboard | list[list[Any]] | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Send a text message to a chat.
+
+    Args:
+        chat_id: the target chat.
+        text: up to 4096 visible characters; a ``str`` or text built with
+            :mod:`trueconf_sync.formatting` (which brings its parse mode).
+        parse_mode: ``"text"`` (default), ``"markdown"`` or ``"html"``.
+        reply_message_id: the message this one answers.
+        buttons: inline buttons (server 5.5.6+): an :class:`~trueconf_sync.keyboard.InlineKeyboard`
+            or rows of buttons.
+        timeout: seconds to wait for the answer (default: the client's ``timeout``).
+
+    Returns:
+        :class:`~trueconf_sync.models.SentMessage` with ``chat_id``, ``message_id``, ``timestamp``.
+
+    Raises:
+        ValueError, TypeError: bad arguments (nothing is sent). ApiError: e.g. 304 unknown chat.
+    """
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "replyMessageId": check_optional_id("reply_message_id", reply_message_id),
+        "content": _text_content(text, parse_mode, buttons),
+    }
+
+
+@api("editMessage", _as(EditedMessage))
+def edit_message(
+    message_id: str,
+    text: str | FormattedText,
+    *,
+    parse_mode: ParseMode | str | None = None,
+    buttons: InlineKeyboard | list[list[Any]] | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Replace the text of one of the bot's messages (the whole content: omitted buttons go).
+
+    Returns :class:`~trueconf_sync.models.EditedMessage` (``message_id``, ``timestamp``).
+    Raises ApiError 306 for an unknown message, 303/302 when it is not the bot's to edit.
+    """
+    return {
+        "messageId": check_id("message_id", message_id),
+        "content": _text_content(text, parse_mode, buttons),
+    }
+
+
+@api("removeMessage", _nothing)
+def remove_message(message_id: str, *, for_all: bool = False, timeout: Timeout = None) -> Payload:
+    """Delete a message, for everybody (``for_all=True``) or only for the bot. Returns None."""
+    return {"messageId": check_id("message_id", message_id), "forAll": check_bool("for_all", for_all)}
+
+
+@api("forwardMessage", _as(SentMessage))
+def forward_message(chat_id: str, message_id: str, *, timeout: Timeout = None) -> Payload:
+    """Forward message ``message_id`` into chat ``chat_id``; returns the new message's ids."""
+    return {"chatId": check_id("chat_id", chat_id), "messageId": check_id("message_id", message_id)}
+
+
+@api("getMessageById", _as(Message))
+def get_message_by_id(message_id: str, *, timeout: Timeout = None) -> Payload:
+    """Fetch one message. Returns :class:`~trueconf_sync.models.Message`; ApiError 306 if unknown."""
+    return {"messageId": check_id("message_id", message_id)}
+
+
+@api("getChatHistory", _as(ChatHistory))
+def get_chat_history(
+    chat_id: str, *, count: int = 50, from_message_id: str | None = None, timeout: Timeout = None
+) -> Payload:
+    """Fetch up to ``count`` messages of a chat, newest first, starting at ``from_message_id``.
+
+    Returns :class:`~trueconf_sync.models.ChatHistory` (iterable of messages). To page back, pass
+    the oldest message id you have as ``from_message_id``.
+    """
+    payload: Payload = {"chatId": check_id("chat_id", chat_id), "count": check_count("count", count)}
+    if from_message_id is not None:
+        payload["fromMessageId"] = check_id("from_message_id", from_message_id)
+    return payload
+
+
+# ---- chats (§3.7-§3.13) -----------------------------------------------------------------------
+
+
+@api("createP2PChat", _key("chatId", str))
+def create_p2p_chat(user_id: str, *, timeout: Timeout = None) -> Payload:
+    """Get (or create) the personal chat with a user; returns its ``chat_id``."""
+    return {"userId": check_id("user_id", user_id)}
+
+
+@api("createGroupChat", _key("chatId", str))
+def create_group_chat(title: str, *, timeout: Timeout = None) -> Payload:
+    """Create a new group chat (the bot owns it); returns its ``chat_id``. Title ≤ 256 chars."""
+    return {"title": check_title("title", title)}
+
+
+@api("createChannel", _key("chatId", str))
+def create_channel(title: str, *, timeout: Timeout = None) -> Payload:
+    """Create a new channel (the bot owns it); returns its ``chat_id``. Title ≤ 256 chars."""
+    return {"title": check_title("title", title)}
+
+
+@api("createFavoritesChat", _key("chatId", str))
+def create_favorites_chat(*, timeout: Timeout = None) -> Payload:
+    """Get (or create) the bot's own Favorites chat; returns its ``chat_id``."""
+    return {}
+
+
+@api("removeChat", _nothing)
+def remove_chat(chat_id: str, *, timeout: Timeout = None) -> Payload:
+    """Delete a chat. Returns None; ApiError 304 unknown chat, 303 not allowed."""
+    return {"chatId": check_id("chat_id", chat_id)}
+
+
+@api("getChats", _as(list[Chat]))
+def get_chats(*, count: int = 10, page: int = 1, timeout: Timeout = None) -> Payload:
+    """List the chats the bot sees: page ``page`` (1-based) of ``count`` chats.
+
+    Returns a ``list`` of :class:`~trueconf_sync.models.Chat` (empty past the last page).
+    """
+    return {"count": check_count("count", count), "page": check_count("page", page)}
+
+
+@api("getChatByID", _as(Chat))
+def get_chat_by_id(chat_id: str, *, timeout: Timeout = None) -> Payload:
+    """Fetch one chat. Returns :class:`~trueconf_sync.models.Chat`; ApiError 304 if unknown."""
+    return {"chatId": check_id("chat_id", chat_id)}
+
+
+# ---- participants (§3.14-§3.19) ----------------------------------------------------------------
+
+
+@api("addChatParticipant", _nothing)
+def add_chat_participant(
+    chat_id: str, user_id: str, *, display_history: bool = False, timeout: Timeout = None
+) -> Payload:
+    """Add a user to a group chat or channel; ``display_history`` shows them earlier messages.
+
+    Returns None; ApiError 309 when already a member, 303 without the right.
+    """
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "userId": check_id("user_id", user_id),
+        "displayHistory": check_bool("display_history", display_history),
+    }
+
+
+@api("removeChatParticipant", _nothing)
+def remove_chat_participant(
+    chat_id: str, user_id: str, *, clear_history: bool = False, timeout: Timeout = None
+) -> Payload:
+    """Remove a member from a chat (optionally wiping the history for them). Returns None."""
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "userId": check_id("user_id", user_id),
+        "clearHistory": check_bool("clear_history", clear_history),
+    }
+
+
+@api("hasChatParticipant", _key("result", bool))
+def has_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None) -> Payload:
+    """Return True when ``user_id`` is a member of the chat."""
+    return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}
+
+
+@api("getChatParticipant", _as(Participant))
+def get_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None) -> Payload:
+    """Return one member with its role; ApiError 305 when the user is not a member."""
+    return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}
+
+
+@api("getChatParticipants", _participants)
+def get_chat_participants(
+    chat_id: str, *, page_size: int = 50, page_number: int = 0, timeout: Timeout = None
+) -> Payload:
+    """List members with roles: page ``page_number`` (0-based) of ``page_size`` members."""
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "pageSize": check_count("page_size", page_size),
+        "pageNumber": check_count("page_number", page_number, minimum=0),
+    }
+
+
+@api("changeParticipantRole", _nothing)
+def change_participant_role(
+    chat_id: str, user_id: str, role: Role | str, *, timeout: Timeout = None
+) -> Payload:
+    """Change a member's role (``owner``, ``admin``, ``user``, ``writer``...). Returns None."""
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "userId": check_id("user_id", user_id),
+        "role": check_choice("role", role, Role).value,
+    }
+
+
+# ---- chat settings (§3.20-§3.22) -----------------------------------------------------------
+
+
+@api("editChatTitle", _as(TitleEdited))
+def edit_chat_title(chat_id: str, title: str, *, timeout: Timeout = None) -> Payload:
+    """Rename a group chat or channel. Returns :class:`~trueconf_sync.models.TitleEdited`."""
+    return {"chatId": check_id("chat_id", chat_id), "title": check_title("title", title)}
+
+
+@api("editChatAvatar", _nothing)
+def edit_chat_avatar_by_temporal_id(
+    chat_id: str, temporal_file_id: str, *, timeout: Timeout = None
+) -> Payload:
+    """Set a chat's picture from an already uploaded file (wire level of ``editChatAvatar``)."""
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "temporalFileId": check_id("temporal_file_id", temporal_file_id),
+    }
+
+
+@api("clearHistory", _nothing)
+def clear_history(chat_id: str, *, for_all: bool = False, timeout: Timeout = None) -> Payload:
+    """Clear a chat's history, for everybody (``for_all=True``) or only for the bot."""
+    return {"chatId": check_id("chat_id", chat_id), "forAll": check_bool("for_all", for_all)}
+
+
+# ---- files, wire level (§3.23-§3.28) ---------------------------------------------------------
+
+
+@api("getFileInfo", _as(FileInfo))
+def get_file_info(file_id: str, *, timeout: Timeout = None) -> Payload:
+    """Return a file's metadata and download URL (:class:`~trueconf_sync.models.FileInfo`)."""
+    return {"fileId": check_id("file_id", file_id)}
+
+
+@api("subscribeFileProgress", _key("result", bool))
+def subscribe_file_progress(file_id: str, *, timeout: Timeout = None) -> Payload:
+    """Ask for ``uploadFileProgress`` events of a file still uploading; True if subscribed."""
+    return {"fileId": check_id("file_id", file_id)}
+
+
+@api("unsubscribeFileProgress", _key("result", bool))
+def unsubscribe_file_progress(file_id: str, *, timeout: Timeout = None) -> Payload:
+    """Stop the progress events of a file; True if a subscription was removed."""
+    return {"fileId": check_id("file_id", file_id)}
+
+
+@api("getFileUploadLimits", _as(UploadLimits))
+def get_file_upload_limits(*, timeout: Timeout = None) -> Payload:
+    """Return the server's upload limits (:class:`~trueconf_sync.models.UploadLimits`)."""
+    return {}
+
+
+# ---- users, activity (§3.29, §12.7) ----------------------------------------------------------
+
+
+@api("getUserDisplayName", _key("displayName", str))
+def get_user_display_name(user_id: str, *, timeout: Timeout = None) -> Payload:
+    """Return a user's display name."""
+    return {"userId": check_id("user_id", user_id)}
+
+
+@api("sendChatActivity", _as(ChatActivity))
+def send_chat_activity(
+    chat_id: str, activity_type: ActivityType | str = ActivityType.TYPING, *, timeout: Timeout = None
+) -> Payload:
+    """Show "typing..." (or another activity) in a chat; repeat after ``retry_after`` ms."""
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "activityType": check_choice("activity_type", activity_type, ActivityType).value,
+    }
+
+
+class ApiMethods:
+    """The table of request methods; :class:`~trueconf_sync.Client` inherits every row."""
+
+    send_message = send_message
+    edit_message = edit_message
+    remove_message = remove_message
+    forward_message = forward_message
+    get_message_by_id = get_message_by_id
+    get_chat_history = get_chat_history
+    create_p2p_chat = create_p2p_chat
+    create_group_chat = create_group_chat
+    create_channel = create_channel
+    create_favorites_chat = create_favorites_chat
+    remove_chat = remove_chat
+    get_chats = get_chats
+    get_chat_by_id = get_chat_by_id
+    add_chat_participant = add_chat_participant
+    remove_chat_participant = remove_chat_participant
+    has_chat_participant = has_chat_participant
+    get_chat_participant = get_chat_participant
+    get_chat_participants = get_chat_participants
+    change_participant_role = change_participant_role
+    edit_chat_title = edit_chat_title
+    edit_chat_avatar_by_temporal_id = edit_chat_avatar_by_temporal_id
+    clear_history = clear_history
+    get_file_info = get_file_info
+    subscribe_file_progress = subscribe_file_progress
+    unsubscribe_file_progress = unsubscribe_file_progress
+    get_file_upload_limits = get_file_upload_limits
+    get_user_display_name = get_user_display_name
+    send_chat_activity = send_chat_activity

@@ -1,0 +1,82 @@
+"""A chat message: the protocol's Envelope (PROTOCOL §5.1, §12.2, §12.3)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import attrs
+
+from ..enums import ChatType, EnvelopeType, ParseMode
+from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
+from .content import AttachmentContent, Content, TextContent, UnknownContent
+
+__all__ = ["Message"]
+
+
+@attrs.frozen
+class Message(Model):
+    """One message (Envelope), as delivered in events, history and ``get_message_by_id``.
+
+    ``content`` depends on ``type``: :class:`TextContent` for 200, the original :class:`Message`
+    for a forward (201), :class:`AttachmentContent` for 202, and so on; unknown types give
+    :class:`UnknownContent`. ``chat_id`` is filled from the ``chat`` object when the flat key is
+    missing, so both envelope shapes (flat and 5.5.6) read the same. ``timestamp`` is Unix ms.
+    """
+
+    message_id: str = ""
+    chat_id: str = ""
+    timestamp: Millis = Millis(0)
+    author: Author = attrs.field(factory=Author)
+    type: EnvelopeType = EnvelopeType.PLAIN_MESSAGE
+    content: Content = attrs.field(factory=UnknownContent)
+    reply_message_id: str | None = None
+    is_edited: bool = False
+    box: Box | None = None
+    chat: ChatRef | None = None
+    reply_message: Message | None = attrs.field(default=None, repr=False)
+
+    @property
+    def text(self) -> str | None:
+        """The text of a plain message (also of a forwarded one), else ``None``."""
+        content = self.content
+        if isinstance(content, Message):
+            return content.text
+        return content.text if isinstance(content, TextContent) else None
+
+    @property
+    def parse_mode(self) -> ParseMode | None:
+        """The parse mode of a text message, else ``None``."""
+        content = self.content
+        if isinstance(content, Message):
+            return content.parse_mode
+        return content.parse_mode if isinstance(content, TextContent) else None
+
+    @property
+    def is_system(self) -> bool:
+        """True for system envelopes (type < 200: participant added, title changed...)."""
+        return int(self.type) < 200
+
+    @property
+    def is_forward(self) -> bool:
+        """True when this message forwards another one (``content`` is that :class:`Message`)."""
+        return isinstance(self.content, Message)
+
+    @property
+    def attachment(self) -> AttachmentContent | None:
+        """The file of an attachment message, else ``None``."""
+        return self.content if isinstance(self.content, AttachmentContent) else None
+
+    @property
+    def chat_type(self) -> ChatType | None:
+        """The chat's type when the server sent the ``chat`` object (5.5.6+), else ``None``."""
+        return self.chat.chat_type if self.chat is not None else None
+
+    @property
+    def datetime(self) -> _dt.datetime:
+        """``timestamp`` as an aware UTC datetime."""
+        return millis_to_datetime(self.timestamp)
+
+    @property
+    def is_unknown(self) -> bool:
+        """True when the envelope type is not modelled (see ``raw``)."""
+        return isinstance(self.content, UnknownContent)
