@@ -1,0 +1,635 @@
+"""The blocking :class:`Client`: connect, authenticate, call methods, receive events.
+
+::
+
+    from trueconf_sync import Client
+
+    with Client("video.example.com", token=TOKEN) as client:
+        sent = client.send_message(chat_id, "Disk almost full on db-1")
+
+        @client.on_message
+        def echo(message):
+            client.send_message(message.chat_id, message.text, reply_message_id=message.message_id)
+
+        client.run_forever()   # until Ctrl-C or client.close() from any thread
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import random
+import threading
+import time
+import weakref
+from concurrent.futures import Future
+from typing import Any, Callable, Literal, TypeVar, overload
+from urllib.parse import urlsplit
+
+from blinker import NamedSignal
+
+from . import __version__
+from .auth import Token, fetch_token, token_expiry
+from .connection import Connection
+from .dispatcher import Dispatcher
+from .errors import AuthError, ClientClosedError, ConnectionLostError, TrueConfError
+from .methods import ApiMethods
+from .models import AuthInfo, Message
+from .signals import EVENTS, SIGNALS_BY_NAME, connection_state_changed, event_received
+from .tls import Verify, check_verify, websocket_sslopt
+
+__all__ = ["Client", "ConnectionState"]
+
+log = logging.getLogger("trueconf_sync.client")
+
+F = TypeVar("F", bound=Callable[..., Any])
+ConnectionState = Literal["disconnected", "connecting", "connected", "reconnecting", "closed"]
+WS_PATH = "/websocket/chat_bot/"
+_ids = iter(range(1, 1 << 62))
+
+
+def _identity(payload: Any) -> Any:
+    return payload
+
+
+def _same_user(a: str, b: str) -> bool:
+    """Compare TrueConf IDs, tolerating a missing ``@server`` part (PROTOCOL §1.7)."""
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    if "@" in a and "@" in b:
+        return False
+    return a.split("@", 1)[0] == b.split("@", 1)[0]
+
+
+class _Handler:
+    """``client.on_<event>``: registers a handler for one event (decorator or plain call)."""
+
+    def __init__(self, event: str, doc: str) -> None:
+        self.event = event
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> _Handler: ...
+
+    @overload
+    def __get__(self, client: Client, owner: type[Any]) -> Callable[[F], F]: ...
+
+    def __get__(self, client: Client | None, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        event = self.event
+
+        def register(func: F) -> F:
+            client.on(event, func)
+            return func
+
+        register.__doc__ = self.__doc__
+        return register
+
+
+class Client(ApiMethods):
+    """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
+
+    Args:
+        server: host name or IP of TrueConf Server; ``"host:port"`` and ``"https://host:port"``
+            are accepted too.
+        token: an access token, or a callable returning one (called on every connect).
+        username, password: credentials; the client then gets (and refreshes) the token itself
+            over OAuth on the same host, port and TLS settings. Give either a token or both of these.
+        port: defaults to 443 with ``https=True`` and 4309 without (PROTOCOL §1.1).
+        https: ``wss``/``https`` (default) or plain ``ws``/``http``.
+        verify: TLS verification: True, False, a CA bundle path or an ``ssl.SSLContext``;
+            applies to the WebSocket and every HTTP request.
+        timeout: default seconds each call waits for its answer.
+        connect_timeout: seconds to open the connection (default: ``timeout``).
+        receive_unread: ask the server to replay messages not yet acknowledged (PROTOCOL §2.3).
+        receive_system_messages: also receive system envelopes (participant added, renamed...).
+        workers: handler threads; events of one chat always run in order.
+        ack: ``"immediate"`` (ack on arrival) or ``"after_handling"`` (ack when handlers succeeded).
+        skip_own_messages: do not run handlers for messages written by this bot account.
+        auto_reconnect: reconnect with backoff when the connection drops.
+        ping_interval, pong_timeout: our WebSocket keepalive (0 disables our pings).
+
+    Raises:
+        ValueError, TypeError: bad arguments (e.g. neither or both of token and username/password).
+    """
+
+    def __init__(
+        self,
+        server: str,
+        token: str | Callable[[], str] | None = None,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        port: int | None = None,
+        https: bool = True,
+        verify: Verify = True,
+        timeout: float = 10.0,
+        connect_timeout: float | None = None,
+        receive_unread: bool = False,
+        receive_system_messages: bool = False,
+        workers: int = 1,
+        ack: Literal["immediate", "after_handling"] = "immediate",
+        skip_own_messages: bool = True,
+        auto_reconnect: bool = True,
+        reconnect_max_delay: float = 30.0,
+        ping_interval: float = 30.0,
+        pong_timeout: float = 10.0,
+    ) -> None:
+        host, port, https = _parse_server(server, port, https)
+        if token is not None and (username is not None or password is not None):
+            raise ValueError("give either token or username and password, not both")
+        if token is None and (username is None or password is None):
+            raise ValueError("give token, or both username and password")
+        if token is not None and not (callable(token) or (isinstance(token, str) and token)):
+            raise TypeError("token must be a non-empty str or a callable returning one")
+        for name, value in (("username", username), ("password", password)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise TypeError(f"{name} must be a non-empty str")
+        for name, number in (("timeout", timeout), ("ping_interval", ping_interval), ("pong_timeout", pong_timeout),
+                             ("reconnect_max_delay", reconnect_max_delay)):
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
+                raise ValueError(f"{name} must be a number >= 0, got {number!r}")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0, got {timeout!r}")
+        if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+            raise ValueError(f"workers must be an int between 1 and 256, got {workers!r}")
+        if ack not in ("immediate", "after_handling"):
+            raise ValueError(f"ack must be 'immediate' or 'after_handling', got {ack!r}")
+        self.host = host
+        self.port = port
+        self.https = https
+        self.timeout = float(timeout)
+        self.connect_timeout = float(connect_timeout if connect_timeout is not None else timeout)
+        self.receive_unread = bool(receive_unread)
+        self.receive_system_messages = bool(receive_system_messages)
+        self.workers = workers
+        self.ack = ack
+        self.skip_own_messages = skip_own_messages
+        self.auto_reconnect = auto_reconnect
+        self.reconnect_max_delay = float(reconnect_max_delay)
+        self.ping_interval = float(ping_interval)
+        self.pong_timeout = float(pong_timeout)
+        self._verify = check_verify(verify)
+        self._token_source = token
+        self._username = username
+        self._password = password
+        self._token: Token | None = None
+        self._session: Any = None
+        self._name = f"trueconf-{next(_ids)}"
+        self.user_agent = f"trueconf_sync/{__version__} (Python/{platform.python_version()})"
+        self._conn: Connection | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._auth: AuthInfo | None = None
+        self._state: ConnectionState = "disconnected"
+        self._connect_lock = threading.RLock()
+        self._state_lock = threading.Lock()
+        self._closed = False
+        self._stopped = threading.Event()  # set by close() or a terminal failure: ends run_forever
+        self._fatal: BaseException | None = None
+        self._reconnect_thread: threading.Thread | None = None
+        self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
+        _LIVE_CLIENTS.add(self)
+
+    # ---- addresses and state ---------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``https://host:port`` (or ``http://``): where the HTTP endpoints live."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.https else 'http'}://{host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket URL of the Chatbot Connector."""
+        return ("wss" if self.https else "ws") + self.base_url[len("https" if self.https else "http"):] + WS_PATH
+
+    @property
+    def state(self) -> ConnectionState:
+        """``"disconnected"``, ``"connecting"``, ``"connected"``, ``"reconnecting"`` or ``"closed"``."""
+        return self._state
+
+    @property
+    def connected(self) -> bool:
+        """True while an authorised connection is open."""
+        conn = self._conn
+        return conn is not None and not conn.closed
+
+    @property
+    def user_id(self) -> str | None:
+        """The bot's TrueConf ID as the server reported it at ``auth`` (None before connecting)."""
+        return self._auth.user_id if self._auth is not None else None
+
+    @property
+    def connection_id(self) -> str | None:
+        """The server's id of the current connection (None before connecting)."""
+        return self._auth.connection_id if self._auth is not None else None
+
+    def __repr__(self) -> str:
+        user = f" user={self.user_id}" if self.user_id else ""
+        return f"<Client {self.host}:{self.port}{user} {self._state}>"
+
+    def _set_state(self, state: ConnectionState, reason: Any = None) -> None:
+        with self._state_lock:
+            if self._state == state:
+                return
+            self._state = state
+        log.info("%s: %s%s", self._name, state, f" ({reason})" if reason else "")
+        for receiver in connection_state_changed.receivers_for(self):
+            try:
+                receiver(self, state=state, reason=reason)
+            except Exception:  # noqa: BLE001
+                log.exception("connection_state_changed receiver raised")
+
+    # ---- connecting ------------------------------------------------------------------------
+
+    def connect(self) -> Client:
+        """Open the connection and authenticate (no-op when connected). Returns the client.
+
+        A closed client can be connected again. Raises AuthError (201-204 or OAuth refusal),
+        ConnectionLostError when the server cannot be reached, RequestTimeoutError.
+        """
+        with self._connect_lock:
+            if self._closed:
+                self._closed = False
+                self._stopped.clear()
+                self._fatal = None
+            if self.connected:
+                return self
+            self._set_state("connecting")
+            try:
+                self._open()
+            except BaseException as exc:
+                self._set_state("disconnected", exc)
+                raise
+        return self
+
+    def _open(self) -> None:
+        """Connect and authenticate once (caller holds the connect lock)."""
+        if self._dispatcher is None:
+            skip = self._is_own_message if self.skip_own_messages else None
+            self._dispatcher = Dispatcher(
+                self, workers=self.workers, ack_after_handling=self.ack == "after_handling", skip=skip, name=self._name
+            )
+        refreshed = False
+        while True:
+            token = self._get_token(force_refresh=refreshed)
+            conn = Connection(
+                self.ws_url,
+                on_request=self._on_request,
+                on_lost=self._on_lost,
+                connect_timeout=self.connect_timeout,
+                sslopt=websocket_sslopt(self._verify),
+                ping_interval=self.ping_interval,
+                pong_timeout=self.pong_timeout,
+                header=[f"User-Agent: {self.user_agent}"],
+                name=self._name,
+            )
+            payload = {
+                "token": token,
+                "tokenType": "JWT",
+                "receiveUnread": self.receive_unread,
+                "receiveSystemMessageEnvelopes": self.receive_system_messages,
+            }
+            try:
+                info: AuthInfo = conn.call("auth", payload, _parse_auth, self.connect_timeout)
+            except AuthError as exc:
+                conn.close(ConnectionLostError("authentication failed"))
+                if exc.code == 203 and self._username is not None and not refreshed:
+                    refreshed = True  # our cached token expired early: get a new one, once
+                    continue
+                raise
+            except BaseException:
+                conn.close(ConnectionLostError("authentication failed"))
+                raise
+            self._auth = info
+            self._conn = conn
+            self._set_state("connected")
+            return
+
+    def _get_token(self, force_refresh: bool = False) -> str:
+        source = self._token_source
+        if isinstance(source, str):
+            return source
+        if source is not None:
+            value = source()
+            if not isinstance(value, str) or not value:
+                raise TypeError("the token callable must return a non-empty str")
+            return value
+        token = self._token
+        if force_refresh or token is None or token.expires_within(60):
+            if self._session is None:
+                from .session import make_session
+
+                self._session = make_session(self._verify, self.user_agent)
+            assert self._username is not None and self._password is not None
+            token = fetch_token(self._session, self.base_url, self._username, self._password, self.connect_timeout)
+            self._token = token
+        return token.access_token
+
+    @property
+    def token_expires_at(self) -> float | None:
+        """Unix time when the current token expires, when known."""
+        if self._token is not None:
+            return self._token.expires_at
+        return token_expiry(self._token_source) if isinstance(self._token_source, str) else None
+
+    def _connection(self) -> Connection:
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            return conn
+        if self._closed:
+            raise ClientClosedError("the client is closed; call connect() to open it again")
+        if self._fatal is not None:
+            raise self._fatal
+        with self._connect_lock:
+            conn = self._conn
+            if conn is not None and not conn.closed:
+                return conn
+            if self._closed:
+                raise ClientClosedError("the client is closed; call connect() to open it again")
+            self._set_state("connecting")
+            try:
+                self._open()
+            except BaseException as exc:
+                self._set_state("disconnected", exc)
+                raise
+            assert self._conn is not None
+            return self._conn
+
+    # ---- requests --------------------------------------------------------------------------
+
+    def _request(self, wire: str, payload: Any, parse: Callable[[Any], Any], timeout: float | None) -> Any:
+        return self._connection().call(wire, payload, parse, self._timeout(timeout))
+
+    def _request_future(
+        self, wire: str, payload: Any, parse: Callable[[Any], Any], timeout: float | None
+    ) -> Future[Any]:
+        return self._connection().request(wire, payload, parse, self._timeout(timeout))
+
+    def _timeout(self, timeout: float | None) -> float:
+        if timeout is None:
+            return self.timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+        return float(timeout)
+
+    def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
+        """Send any request by its wire name and return the raw success payload.
+
+        The escape hatch for methods this library does not model yet. Error payloads still raise
+        :class:`ApiError`. ``client.call_future(...)`` is the non-blocking form.
+        """
+        return self._request(_check_method(method), _check_payload(payload), _identity, timeout)
+
+    def call_future(
+        self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Future[Any]:
+        """Non-blocking :meth:`call`: returns a Future of the raw success payload."""
+        return self._request_future(_check_method(method), _check_payload(payload), _identity, timeout)
+
+    # ---- events ----------------------------------------------------------------------------
+
+    def _on_request(self, conn: Connection, frame: dict[str, Any]) -> None:
+        # Reader thread: ack at once (default), then queue for the handlers. Never blocks.
+        if self.ack == "immediate":
+            server_id = frame.get("id")
+            if type(server_id) is int:
+                conn.send_ack(server_id)
+        dispatcher = self._dispatcher
+        if dispatcher is not None:
+            dispatcher.submit(conn, frame)
+
+    def _is_own_message(self, method: str, event: Any) -> bool:
+        if method != "sendMessage" or not isinstance(event, Message):
+            return False
+        me = self.user_id
+        return bool(me) and _same_user(event.author.id, me)  # type: ignore[arg-type]
+
+    def on(self, event: str | NamedSignal, func: F | None = None) -> Any:
+        """Register ``func(event)`` for an event; usable as ``@client.on("message")`` too.
+
+        ``event`` is an event name (``"message"``, ``"message_edited"``, ``"chat_created"``, ...,
+        ``"event"`` for every server request), a wire method name (``"sendMessage"``,
+        ``"createGroupChat"``, or any method this library does not know, delivered raw), or a
+        signal of :mod:`trueconf_sync.signals`. Handlers run on dispatcher threads; their
+        exceptions are logged. Returns ``func`` (so the decorator keeps the function usable).
+        """
+        signal, wanted = _resolve_event(event)
+
+        def register(handler: F) -> F:
+            if not callable(handler):
+                raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+            def receiver(sender: Any, event: Any = None, method: str | None = None, **_: Any) -> None:
+                if wanted is None or method == wanted:
+                    handler(event)
+
+            receiver.__qualname__ = getattr(handler, "__qualname__", repr(handler))
+            signal.connect(receiver, sender=self, weak=False)
+            self._receivers.setdefault(handler, []).append((signal, receiver))
+            return handler
+
+        return register(func) if func is not None else register
+
+    def remove_handler(self, func: Callable[..., Any]) -> bool:
+        """Unregister a handler added with :meth:`on` or ``on_<event>``; True if it was registered."""
+        entries = self._receivers.pop(func, [])
+        for signal, receiver in entries:
+            signal.disconnect(receiver, sender=self)
+        return bool(entries)
+
+    on_message = _Handler("message", "Register ``func(message: Message)`` for new messages.")
+    on_message_edited = _Handler("message_edited", "Register ``func(event: MessageEdited)``.")
+    on_message_removed = _Handler("message_removed", "Register ``func(event: MessageRemoved)``.")
+    on_chat_created = _Handler("chat_created", "Register ``func(chat: Chat)`` for new chats.")
+    on_chat_removed = _Handler("chat_removed", "Register ``func(event: ChatRemoved)``.")
+    on_participant_added = _Handler("participant_added", "Register ``func(event: ParticipantAdded)``.")
+    on_participant_removed = _Handler("participant_removed", "Register ``func(event: ParticipantRemoved)``.")
+    on_role_changed = _Handler("role_changed", "Register ``func(event: RoleChanged)``.")
+    on_chat_title_changed = _Handler("chat_title_changed", "Register ``func(event: ChatTitleChanged)``.")
+    on_chat_avatar_changed = _Handler("chat_avatar_changed", "Register ``func(event: ChatAvatarChanged)``.")
+    on_history_cleared = _Handler("history_cleared", "Register ``func(event: HistoryCleared)``.")
+    on_file_progress = _Handler("file_progress", "Register ``func(event: FileProgress)``.")
+    on_upload_limits_changed = _Handler("upload_limits_changed", "Register ``func(limits: UploadLimits)``.")
+    on_button_clicked = _Handler("button_clicked", "Register ``func(event: ButtonClicked)``.")
+    on_event = _Handler("event", "Register ``func(event)`` for every server request (typed or RawEvent).")
+
+    # ---- connection loss and reconnect -------------------------------------------------------
+
+    def _on_lost(self, conn: Connection, error: ConnectionLostError) -> None:
+        if conn is not self._conn or self._closed:
+            return
+        if not self.auto_reconnect:
+            self._set_state("disconnected", error)
+            self._fatal = error
+            self._stopped.set()
+            return
+        self._set_state("reconnecting", error)
+        with self._state_lock:
+            if self._reconnect_thread is not None and self._reconnect_thread.is_alive():
+                return
+            thread = threading.Thread(target=self._reconnect_loop, name=f"{self._name}-reconnect", daemon=True)
+            self._reconnect_thread = thread
+        thread.start()
+
+    def _reconnect_loop(self) -> None:
+        attempt = 0
+        while not self._closed:
+            if attempt:
+                delay = random.uniform(0, min(self.reconnect_max_delay, 0.5 * 2 ** min(attempt, 16)))
+                if self._stopped.wait(delay):
+                    return
+            attempt += 1
+            try:
+                with self._connect_lock:
+                    if self._closed:
+                        return
+                    if self.connected:
+                        return
+                    self._open()
+                log.info("%s: reconnected after %d attempt(s)", self._name, attempt)
+                return
+            except AuthError as exc:
+                if exc.retryable and (self._username is not None or callable(self._token_source)):
+                    continue
+                log.error("%s: reconnect stopped: %s", self._name, exc)
+                self._fatal = exc
+                self._set_state("disconnected", exc)
+                self._stopped.set()
+                return
+            except TrueConfError as exc:
+                log.warning("%s: reconnect attempt %d failed: %s", self._name, attempt, exc)
+            except Exception as exc:  # noqa: BLE001 - keep trying on unexpected OS errors
+                log.warning("%s: reconnect attempt %d failed: %s", self._name, attempt, exc)
+
+    # ---- running and closing -----------------------------------------------------------------
+
+    def run_forever(self) -> None:
+        """Connect if needed and block until :meth:`close` (from any thread) or Ctrl-C.
+
+        Ctrl-C closes the client cleanly and returns. Raises the terminal error when the
+        connection ends for good (e.g. AuthError on reconnect, or a drop with auto_reconnect off).
+        """
+        self.connect()
+        try:
+            while not self._stopped.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            log.info("%s: interrupted; closing", self._name)
+            self.close()
+            return
+        if self._fatal is not None and not self._closed:
+            raise self._fatal
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Close the connection and stop the handler threads (idempotent, any thread).
+
+        Pending calls fail with :class:`ClientClosedError`. Queued events get up to ``timeout``
+        seconds to be handled; the number left over is logged.
+        """
+        with self._state_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._stopped.set()
+        deadline = time.monotonic() + timeout
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close(ClientClosedError("the client was closed"), timeout=min(2.0, timeout))
+        thread = self._reconnect_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        dispatcher, self._dispatcher = self._dispatcher, None
+        if dispatcher is not None:
+            dispatcher.stop(max(0.0, deadline - time.monotonic()))
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+        self._set_state("closed")
+
+    def __enter__(self) -> Client:
+        return self.connect()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not self._closed and self._conn is not None:
+                self.close(timeout=0.5)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+_LIVE_CLIENTS: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def _parse_auth(payload: Any) -> AuthInfo:
+    from .converter import converter
+
+    info = converter.structure(payload if payload is not None else {}, AuthInfo)
+    if "/" in info.user_id:  # some servers append a /suffix (PROTOCOL §2.2)
+        object.__setattr__(info, "user_id", info.user_id.split("/", 1)[0])
+    return info
+
+
+def _parse_server(server: Any, port: int | None, https: bool) -> tuple[str, int, bool]:
+    if not isinstance(server, str) or not server.strip():
+        raise TypeError("server must be a non-empty host name or IP address (str)")
+    server = server.strip()
+    if "://" in server:
+        parts = urlsplit(server)
+        if parts.scheme not in ("http", "https", "ws", "wss"):
+            raise ValueError(f"server: unsupported scheme {parts.scheme!r} (use https or http)")
+        https = parts.scheme in ("https", "wss")
+        host = parts.hostname or ""
+        if port is None:
+            port = parts.port
+    else:
+        host = server
+        if server.count(":") == 1:
+            host, _, port_text = server.partition(":")
+            if port is None:
+                if not port_text.isdigit():
+                    raise ValueError(f"server: bad port in {server!r}")
+                port = int(port_text)
+        host = host.strip("[]")
+    if not host:
+        raise ValueError(f"server: no host name in {server!r}")
+    if port is None:
+        port = 443 if https else 4309
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"port must be an int between 1 and 65535, got {port!r}")
+    return host, port, bool(https)
+
+
+def _check_method(method: Any) -> str:
+    if not isinstance(method, str) or not method:
+        raise TypeError("method must be a non-empty str (the wire name, e.g. 'sendMessage')")
+    return method
+
+
+def _check_payload(payload: Any) -> dict[str, Any]:
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
+    return payload
+
+
+def _resolve_event(event: Any) -> tuple[NamedSignal, str | None]:
+    """An event name, wire method or signal -> (signal, wire method to filter on or None)."""
+    if isinstance(event, NamedSignal):
+        return event, None
+    if not isinstance(event, str) or not event:
+        raise TypeError("event must be an event name, a wire method name or a signal")
+    if event in SIGNALS_BY_NAME:
+        return SIGNALS_BY_NAME[event], None
+    spec = EVENTS.get(event)
+    if spec is not None:
+        return spec.signal, event
+    if event[0].islower() and "_" not in event:
+        return event_received, event  # a wire method this library does not know: raw events
+    names = ", ".join(sorted(SIGNALS_BY_NAME))
+    raise ValueError(f"unknown event {event!r}; use one of {names}, or a wire method name")

@@ -1,0 +1,390 @@
+"""One WebSocket connection: the socket, its reader thread, the send lock and the pending table.
+
+Threads (all named, daemon, joined by :meth:`Connection.close`):
+
+* **reader** -- ``recv`` -> ``json.loads`` -> a response resolves the pending Future with that id;
+  a server request is handed to ``on_request`` (the client acks it and queues it for handlers).
+  It never runs user code and never blocks on anything but the socket (and the send lock for acks).
+* **heartbeat** -- fails Futures whose deadline passed, sends WebSocket pings and closes the
+  connection when the peer stops answering (PROTOCOL §1.5).
+
+Writes from any thread go through one lock. When the socket drops, every pending Future fails at
+once with :class:`~trueconf_sync.errors.ConnectionLostError` (never after its timeout).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import socket
+import threading
+import time
+from concurrent import futures
+from concurrent.futures import Future, InvalidStateError
+from typing import Any, Callable
+
+import websocket
+
+from .errors import (
+    ApiError,
+    AuthError,
+    BlockingCallError,
+    ConnectionLostError,
+    ProtocolError,
+    RequestTimeoutError,
+)
+
+__all__ = ["Connection", "Pending"]
+
+log = logging.getLogger("trueconf_sync.connection")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_loads = json.loads
+_monotonic = time.monotonic
+
+#: Socket options: no Nagle delay for small request frames, TCP keepalive for idle links.
+_SOCKOPT: list[tuple[int, int, int]] = [
+    (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+]
+for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 3)):
+    if hasattr(socket, _name):
+        _SOCKOPT.append((socket.IPPROTO_TCP, getattr(socket, _name), _value))
+
+_AUTH_CODES = frozenset({201, 202, 203, 204})
+
+
+class Pending:
+    """A request waiting for its response: the Future, how to parse the payload, a deadline."""
+
+    __slots__ = ("future", "method", "parse", "deadline")
+
+    def __init__(self, method: str, parse: Callable[[Any], Any], deadline: float) -> None:
+        self.future: Future[Any] = Future()
+        self.method = method
+        self.parse = parse
+        self.deadline = deadline
+
+
+class Connection:
+    """A connected, not yet authorised WebSocket to the Chatbot Connector.
+
+    Args:
+        url: ``ws://`` or ``wss://`` URL of ``/websocket/chat_bot/``.
+        on_request: called on the reader thread with (connection, frame) for every server request;
+            must not block.
+        on_lost: called once, on the thread that noticed, with (connection, error) when the
+            connection ends for any reason other than :meth:`close` being called by its owner.
+        connect_timeout: seconds for TCP + TLS + WebSocket handshake.
+        sslopt: websocket-client TLS options (see :mod:`trueconf_sync.tls`).
+        ping_interval / pong_timeout: our keepalive; ``ping_interval=0`` disables our pings.
+        header: extra HTTP headers of the handshake (User-Agent).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        on_request: Callable[[Connection, dict[str, Any]], None],
+        on_lost: Callable[[Connection, ConnectionLostError], None],
+        connect_timeout: float = 10.0,
+        sslopt: dict[str, Any] | None = None,
+        ping_interval: float = 30.0,
+        pong_timeout: float = 10.0,
+        header: list[str] | None = None,
+        name: str = "trueconf",
+    ) -> None:
+        self.url = url
+        self._on_request = on_request
+        self._on_lost = on_lost
+        self._ping_interval = ping_interval
+        self._pong_timeout = pong_timeout
+        self._name = name
+        self._pending: dict[int, Pending] = {}
+        self._ids = itertools.count(1)
+        self._send_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._closed = False
+        self._close_error: ConnectionLostError | None = None
+        self._stop = threading.Event()
+        self.last_frame_at = _monotonic()
+        self._last_pong_at = _monotonic()
+        self.user_id: str | None = None
+        self.connection_id: str | None = None
+        try:
+            self._ws = websocket.create_connection(
+                url,
+                timeout=connect_timeout,
+                sslopt=sslopt or {},
+                sockopt=_SOCKOPT,
+                header=header or [],
+                subprotocols=["json.v1"],
+                enable_multithread=True,  # its lock also covers the pongs the reader sends
+                skip_utf8_validation=True,
+            )
+        except Exception as exc:
+            raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
+        self._ws.settimeout(None)  # the reader blocks; liveness is the heartbeat's job
+        self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
+        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"{name}-heartbeat", daemon=True)
+        self._reader.start()
+        self._heartbeat.start()
+
+    # ---- state ----------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has ended (closed or lost)."""
+        return self._closed
+
+    @property
+    def pending_count(self) -> int:
+        """Number of requests waiting for a response."""
+        return len(self._pending)
+
+    def is_reader_thread(self) -> bool:
+        """True when called on this connection's reader thread."""
+        return threading.current_thread() is self._reader
+
+    # ---- sending --------------------------------------------------------------------------
+
+    def request(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Future[Any]:
+        """Send a request and return the Future of its parsed result (fails after ``timeout``)."""
+        request_id = next(self._ids)
+        pending = Pending(method, parse, _monotonic() + timeout)
+        frame = _dumps({"type": 1, "id": request_id, "method": method, "payload": payload})
+        self._pending[request_id] = pending
+        if self._closed:  # checked after registering: close() sweeps the table once
+            self._pending.pop(request_id, None)
+            pending.future.set_exception(self._lost_error())
+            return pending.future
+        try:
+            self._send_text(frame)
+        except ConnectionLostError as exc:
+            if self._pending.pop(request_id, None) is not None:
+                _fail(pending.future, exc)
+        return pending.future
+
+    def call(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Any:
+        """Send a request and block for its result (``timeout`` seconds at most)."""
+        if self.is_reader_thread():
+            raise BlockingCallError(
+                f"blocking call {method!r} on the connection's reader thread would deadlock; "
+                "use the non-blocking .future(...) form in Future callbacks"
+            )
+        future = self.request(method, payload, parse, timeout)
+        try:
+            return future.result(timeout)
+        except RequestTimeoutError:
+            raise
+        except futures.TimeoutError:  # our wait ended; the request may still be in the table
+            self._forget(future)
+            raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s") from None
+
+    def _forget(self, future: Future[Any]) -> None:
+        for request_id, pending in list(self._pending.items()):
+            if pending.future is future:
+                self._pending.pop(request_id, None)
+                _fail(future, RequestTimeoutError(f"{pending.method}: no answer in time"))
+                return
+
+    def send_ack(self, server_id: Any) -> None:
+        """Acknowledge server request ``server_id`` (PROTOCOL §1.4). Silently skipped when closed."""
+        if self._closed:
+            return
+        try:
+            self._send_text(_dumps({"type": 2, "id": server_id}))
+        except ConnectionLostError:
+            pass
+
+    def _send_text(self, text: str) -> None:
+        try:
+            with self._send_lock:
+                self._ws.send(text)
+        except Exception as exc:
+            error = ConnectionLostError(f"send failed: {_describe(exc)}")
+            self._lose(error)
+            raise self._lost_error() from exc
+
+    # ---- receiving ------------------------------------------------------------------------
+
+    def _read_loop(self) -> None:
+        ws = self._ws
+        reason = "the server closed the connection"
+        handle = self._handle_text
+        try:
+            while not self._closed:
+                opcode, data = ws.recv_data(control_frame=True)
+                self.last_frame_at = _monotonic()
+                if opcode == websocket.ABNF.OPCODE_TEXT:
+                    handle(data)
+                elif opcode == websocket.ABNF.OPCODE_PONG:
+                    self._last_pong_at = self.last_frame_at
+                elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                    reason = f"the server closed the connection (code {code})"
+                    break
+                elif opcode == websocket.ABNF.OPCODE_BINARY:
+                    log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
+        except Exception as exc:  # noqa: BLE001 - any socket error ends the connection
+            if self._closed:
+                return
+            reason = f"connection lost: {_describe(exc)}"
+        self._lose(ConnectionLostError(reason))
+
+    def _handle_text(self, data: bytes) -> None:
+        try:
+            frame = _loads(data)
+        except (ValueError, RecursionError) as exc:
+            log.warning("ignoring a frame that is not valid JSON (%d bytes): %s", len(data), type(exc).__name__)
+            return
+        if type(frame) is not dict:
+            log.warning("ignoring a frame that is not a JSON object")
+            return
+        kind = frame.get("type")
+        if kind == 2:
+            self._resolve(frame)
+        elif kind == 1:
+            try:
+                self._on_request(self, frame)
+            except Exception:  # noqa: BLE001 - the reader must survive anything
+                log.exception("error while queueing server request %r", frame.get("method"))
+        else:
+            log.warning("ignoring a frame of unknown type %r", kind)
+
+    def _resolve(self, frame: dict[str, Any]) -> None:
+        pending = self._pending.pop(frame.get("id"), None)  # type: ignore[arg-type]
+        if pending is None:
+            log.debug("response to unknown or expired request id %r", frame.get("id"))
+            return
+        payload = frame.get("payload")
+        future = pending.future
+        if type(payload) is dict:
+            code = payload.get("errorCode")
+            if code:  # missing or 0 means success (PROTOCOL §1.2)
+                _fail(future, _api_error(code, payload, pending.method))
+                return
+        try:
+            result = pending.parse(payload)
+        except Exception as exc:  # noqa: BLE001
+            _fail(future, ProtocolError(f"{pending.method}: unreadable response: {exc}"))
+            return
+        try:
+            future.set_result(result)
+        except InvalidStateError:  # cancelled or timed out meanwhile
+            pass
+
+    # ---- heartbeat ------------------------------------------------------------------------
+
+    def _heartbeat_loop(self) -> None:
+        tick = 0.25
+        next_ping = _monotonic() + self._ping_interval if self._ping_interval > 0 else float("inf")
+        ping_sent_at: float | None = None
+        while not self._stop.wait(tick):
+            now = _monotonic()
+            self._expire(now)
+            if ping_sent_at is not None and self._last_pong_at < ping_sent_at:
+                if now - ping_sent_at > self._pong_timeout and now - self.last_frame_at > self._pong_timeout:
+                    self._lose(ConnectionLostError(f"no pong from the server within {self._pong_timeout:g} s"))
+                    return
+            elif now >= next_ping:
+                ping_sent_at = now
+                next_ping = now + self._ping_interval
+                try:
+                    with self._send_lock:
+                        self._ws.ping()
+                except Exception as exc:  # noqa: BLE001
+                    self._lose(ConnectionLostError(f"ping failed: {_describe(exc)}"))
+                    return
+
+    def _expire(self, now: float) -> None:
+        expired = [rid for rid, p in list(self._pending.items()) if p.deadline <= now or p.future.done()]
+        for request_id in expired:
+            pending = self._pending.pop(request_id, None)
+            if pending is not None and not pending.future.done():
+                _fail(pending.future, RequestTimeoutError(f"{pending.method}: no answer in time"))
+
+    # ---- closing --------------------------------------------------------------------------
+
+    def _lost_error(self) -> ConnectionLostError:
+        return self._close_error or ConnectionLostError("connection closed")
+
+    def _lose(self, error: ConnectionLostError) -> None:
+        """The connection ended by itself: close it and tell the owner once."""
+        if self._shutdown(error):
+            try:
+                self._on_lost(self, error)
+            except Exception:  # noqa: BLE001
+                log.exception("error in the connection-lost callback")
+
+    def close(self, error: ConnectionLostError | None = None, timeout: float = 2.0) -> None:
+        """Close the connection (idempotent); pending calls fail with ``error``.
+
+        Sends a WebSocket close frame when the socket is writable, then shuts it down and joins
+        the threads for at most ``timeout`` seconds. Does not call ``on_lost``.
+        """
+        self._shutdown(error or ConnectionLostError("connection closed"), polite=True)
+        current = threading.current_thread()
+        deadline = _monotonic() + timeout
+        for thread in (self._reader, self._heartbeat):
+            if thread is not current and thread.is_alive():
+                thread.join(max(0.0, deadline - _monotonic()))
+
+    def _shutdown(self, error: ConnectionLostError, polite: bool = False) -> bool:
+        with self._state_lock:
+            if self._closed:
+                return False
+            self._closed = True
+            self._close_error = error
+        self._stop.set()
+        pending = list(self._pending.values())
+        self._pending.clear()
+        for item in pending:
+            _fail(item.future, error)
+        if polite and self._send_lock.acquire(timeout=1.0):
+            try:
+                self._ws.settimeout(1.0)
+                self._ws.send_close()
+            except Exception:  # noqa: BLE001
+                pass
+            finally:
+                self._send_lock.release()
+        sock = self._ws.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                sock.close()
+            except OSError:
+                pass
+        return True
+
+
+def _fail(future: Future[Any], error: BaseException) -> None:
+    try:
+        future.set_exception(error)
+    except InvalidStateError:
+        pass
+
+
+def _api_error(code: Any, payload: dict[str, Any], method: str) -> ApiError:
+    try:
+        number = int(code)
+    except (TypeError, ValueError):
+        number = -1
+    if method == "auth" and number in _AUTH_CODES or number == 203:
+        return AuthError(number, payload, method=method)
+    return ApiError(number, payload, method=method)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 300 else text[:300] + "..."
+
+
+def _safe_url(url: str) -> str:
+    """The URL without query string (no secrets in logs or errors)."""
+    return url.split("?", 1)[0]
