@@ -1,0 +1,155 @@
+"""HTTP endpoints: OAuth token (§2.1), server info (§10.1), file upload (§6.1) and download (§6.2)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import mimetypes
+from pathlib import Path
+from aiohttp import BodyPartReader, web
+
+from . import errors
+from .app import core_of
+from .state import READY, Preview, TempFile, new_hex_id
+
+TOKEN_PATH = "/bridge/api/client/v1/oauth/token"
+SERVER_INFO_PATH = "/api/v4/server"
+UPLOAD_PATH = "/bridge/api/client/v1/files"
+DOWNLOAD_PATH = "/bridge/api/client/v1/files/download/{file_id}"
+CHUNK = 64 * 1024
+
+
+def _oauth_error(status: int, error: str, description: str) -> web.Response:
+    return web.json_response({"error": error, "error_description": description}, status=status,
+                             headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def oauth_token(request: web.Request) -> web.Response:
+    """Password grant: 201 with a JWT; 400/401/403 with an OAuth error body."""
+    core = core_of(request)
+    if not core.config.password_auth_enabled:
+        return web.json_response({"error": "auth_method_disabled"}, status=403)
+    if request.content_type != "application/json":
+        return _oauth_error(400, "invalid_request", "Content-Type must be application/json")
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        return _oauth_error(400, "invalid_request", "Body is not valid JSON")
+    if not isinstance(body, dict):
+        return _oauth_error(400, "invalid_request", "Body must be a JSON object")
+    for key in ("client_id", "grant_type", "username", "password"):
+        if not isinstance(body.get(key), str):
+            return _oauth_error(400, "invalid_request", f"{key} is missing or not a string")
+    if body["client_id"] != "chat_bot":
+        return _oauth_error(400, "invalid_client", "Unknown client_id")
+    if body["grant_type"] != "password":
+        return _oauth_error(400, "unsupported_grant_type", "Only the password grant is supported")
+    user = core.state.find_user(body["username"])
+    if user is None or user.disabled or not hmac.compare_digest(user.password, body["password"]):
+        return _oauth_error(401, "invalid_grant", "Invalid username or password")
+    token, exp = core.issue_token(user.user_id, core.config.token_lifetime)
+    core.changed()
+    return web.json_response(
+        {"access_token": token, "token_type": "JWT", "expires_in": core.config.token_lifetime, "expires_at": exp},
+        status=201, headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def server_info(request: web.Request) -> web.Response:
+    """§10.1: version and display name."""
+    config = core_of(request).config
+    return web.json_response({"product": {"version": config.version, "display_name": config.server_name}})
+
+
+def _upload_error(description: str, code: int = errors.FILE_UPLOAD_FAILED) -> web.Response:
+    return web.json_response({"error": code, "error_description": description}, status=400)
+
+
+async def _save_part(part: BodyPartReader, path: Path) -> int:
+    """Stream one multipart part to ``path``; return its byte count."""
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await part.read_chunk(CHUNK):
+            out.write(chunk)
+            size += len(chunk)
+    return size
+
+
+async def upload(request: web.Request) -> web.Response:
+    """§6.1: ``Upload-Task-Id`` + multipart ``file`` (+ ``preview``) -> ``{temporalFileId}``."""
+    core = core_of(request)
+    task_id = request.headers.get("Upload-Task-Id", "")
+    task = core.state.upload_tasks.get(task_id)
+    if task is None or task.used:
+        return _upload_error(f"No task found for request_id: {task_id}")
+    if not request.content_type.startswith("multipart/"):
+        return _upload_error("Body must be multipart/form-data")
+    task.used = True
+    temporal_id = new_hex_id()
+    file_path, preview_path = core.files_dir / temporal_id, core.files_dir / f"{temporal_id}.preview"
+    size: int | None = None
+    name, mime, preview = task.file_name, task.mime_type, None
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file" and size is None:
+                size = await _save_part(part, file_path)
+                name = name or part.filename
+                mime = part.headers.get("Content-Type") or mime
+            elif part.name == "preview" and preview is None:
+                preview_size = await _save_part(part, preview_path)
+                preview = Preview(name=part.filename or "preview", size=preview_size, path=preview_path,
+                                  mime_type=part.headers.get("Content-Type") or "application/octet-stream")
+            else:
+                await part.release()
+    except (ValueError, AssertionError, OSError) as exc:
+        task.used = False
+        return _upload_error(f"Malformed multipart body: {exc}")
+    if size is None:
+        task.used = False
+        return _upload_error("The multipart part 'file' is missing")
+    if core.config.check_upload_size and size != task.file_size:
+        task.used = False
+        file_path.unlink(missing_ok=True)
+        return _upload_error(f"Received {size} bytes but uploadFile declared {task.file_size}")
+    name = name or "file"
+    mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    core.state.temp_files[temporal_id] = TempFile(temporal_id=temporal_id, owner_id=task.owner_id, name=name,
+                                                  size=size, mime_type=mime, path=file_path, preview=preview)
+    core.changed()
+    return web.json_response({"temporalFileId": temporal_id})
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """§6.2: capability URL; the ``key`` query parameter must match."""
+    core = core_of(request)
+    stored = core.state.files.get(request.match_info["file_id"])
+    key = request.query.get("key", "")
+    if stored is None or not hmac.compare_digest(key.encode(), stored.key.encode()):
+        raise web.HTTPNotFound()
+    want_preview = request.path.endswith("/preview")
+    if stored.ready_state != READY or (want_preview and stored.preview is None):
+        raise web.HTTPNotFound()
+    path, mime = stored.path, stored.mime_type
+    if want_preview and stored.preview is not None:
+        path, mime = stored.preview.path, stored.preview.mime_type
+    if not path.exists():
+        raise web.HTTPNotFound()
+    response = web.StreamResponse(headers={"Content-Type": mime or "application/octet-stream",
+                                           "Content-Length": str(path.stat().st_size)})
+    await response.prepare(request)
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    """Register all HTTP endpoints on ``app``."""
+    app.router.add_post(TOKEN_PATH, oauth_token)
+    app.router.add_get(SERVER_INFO_PATH, server_info)
+    app.router.add_post(UPLOAD_PATH, upload)
+    app.router.add_get(DOWNLOAD_PATH, download)
+    app.router.add_get(DOWNLOAD_PATH + "/preview", download)
