@@ -171,33 +171,38 @@ class SimulatedUser:
 
     # --- reading ------------------------------------------------------------------------------
 
-    def _visible_from_others(self, chat_id: str | None) -> list[Message]:
+    def _visible_from_others(self, chat_id: str | None, include_system: bool) -> list[Message]:
         state = self._core.state
         chats = [state.chats[chat_id]] if chat_id is not None and chat_id in state.chats else (
             [] if chat_id is not None else state.chats_of(self.user_id))
-        found = [m for c in chats for m in state.visible_messages(c, self.user_id) if m.author_id != self.user_id]
+        found = [m for c in chats for m in state.visible_messages(c, self.user_id)
+                 if m.author_id != self.user_id and (include_system or not m.is_system)]
         found.sort(key=lambda m: (m.timestamp, m.box_id))
         return found
 
-    def inbox(self, chat_id: str | None = None) -> list[Envelope]:
-        """Envelopes others wrote that this user can see (oldest first); marks them read."""
+    def inbox(self, chat_id: str | None = None, include_system: bool = False) -> list[Envelope]:
+        """Envelopes others wrote that this user can see (oldest first); marks them read.
+
+        System envelopes (type < 200) are left out unless ``include_system``.
+        """
         def work() -> list[Envelope]:
             render = self._core.render
-            messages = self._visible_from_others(chat_id)
+            messages = self._visible_from_others(chat_id, include_system)
             for msg in messages:
                 msg.unread_by.discard(self.user_id)
             return [render.envelope(m, self.user_id) for m in messages]
         return self._server.call(work)
 
     def wait_for_message(self, chat_id: str | None = None, predicate: Callable[[Envelope], bool] | None = None,
-                         timeout: float = 5.0) -> Envelope:
+                         timeout: float = 5.0, include_system: bool = False) -> Envelope:
         """The first envelope by someone else not yet returned by this method, matching ``predicate``.
 
-        Raises :class:`TimeoutError` when none arrives within ``timeout`` seconds.
+        System envelopes are skipped unless ``include_system``. Raises :class:`TimeoutError` when
+        none arrives within ``timeout`` seconds.
         """
         def work() -> Envelope | None:
             render = self._core.render
-            for msg in self._visible_from_others(chat_id):
+            for msg in self._visible_from_others(chat_id, include_system):
                 if msg.message_id in self._returned:
                     continue
                 envelope = render.envelope(msg, self.user_id)
