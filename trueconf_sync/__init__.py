@@ -18,19 +18,36 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .client import Client, ConnectionState
-    from .enums import ActivityType, AuthorType, ChatType, EnvelopeType, FileReadyState, ParseMode, Role
-    from .errors import (
-        ApiError,
-        AuthError,
-        BlockingCallError,
-        ClientClosedError,
-        ConnectionLostError,
-        ProtocolError,
-        RequestTimeoutError,
-        TrueConfError,
+    from .client import (
+        Client as Client,
+        ConnectionState as ConnectionState,
     )
-    from .models import Chat, ChatHistory, Message, RawEvent, SentMessage
+    from .enums import (
+        ActivityType as ActivityType,
+        AuthorType as AuthorType,
+        ChatType as ChatType,
+        EnvelopeType as EnvelopeType,
+        FileReadyState as FileReadyState,
+        ParseMode as ParseMode,
+        Role as Role,
+    )
+    from .errors import (
+        ApiError as ApiError,
+        AuthError as AuthError,
+        BlockingCallError as BlockingCallError,
+        ClientClosedError as ClientClosedError,
+        ConnectionLostError as ConnectionLostError,
+        ProtocolError as ProtocolError,
+        RequestTimeoutError as RequestTimeoutError,
+        TrueConfError as TrueConfError,
+    )
+    from .models import (
+        Chat as Chat,
+        ChatHistory as ChatHistory,
+        Message as Message,
+        RawEvent as RawEvent,
+        SentMessage as SentMessage,
+    )
 
 _EXPORTS = {
     "Client": "client",

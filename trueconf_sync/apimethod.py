@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import inspect
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, NamedTuple, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
     from .client import Client
 
-__all__ = ["ApiMethod", "BoundApiMethod", "Payload", "api"]
+__all__ = ["ApiMethod", "BoundApiMethod", "Payload", "RequestSpec", "api"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,21 +32,46 @@ Payload = dict[str, Any]
 Parser = Callable[[Any], Any]
 
 
+class RequestSpec(NamedTuple):
+    """What the client needs to send one kind of request.
+
+    Attributes:
+        wire: the protocol's method name.
+        parse: turns the success payload into the result (runs on the reader thread).
+        finish: optional ``finish(client, payload)`` run once connected, before sending (e.g. to
+            complete a bare login with the server's domain).
+        binds: the result holds messages to bind to the client (``message.reply()``...).
+    """
+
+    wire: str
+    parse: Callable[[Any], Any]
+    finish: Callable[[Any, Payload], None] | None = None
+    binds: bool = False
+
+
 class ApiMethod(Generic[P, R]):
     """One API method: wire name, payload builder, result parser. A descriptor on ``Client``."""
 
-    def __init__(self, wire: str, build: Callable[P, Payload | None], parse: Callable[[Any], R]) -> None:
+    def __init__(
+        self,
+        wire: str,
+        build: Callable[P, Payload | None],
+        parse: Callable[[Any], R],
+        finish: Callable[[Any, Payload], None] | None = None,
+        binds: bool = False,
+    ) -> None:
         self.wire = wire
         self.build = build
         self.parse = parse
+        self.spec = RequestSpec(wire, parse, finish, binds)
         self.name = build.__name__
         functools.update_wrapper(self, build)  # type: ignore[arg-type]  # __doc__ etc. for help()/autodoc
         self.__signature__ = inspect.signature(build)
 
-    def prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Payload]:
-        """Validate the arguments and return ``(wire method, payload)``; raises before sending."""
+    def prepare(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
+        """Validate the arguments and return the payload; raises before anything is sent."""
         payload = self.build(*args, **kwargs)
-        return self.wire, payload if payload is not None else {}
+        return payload if payload is not None else {}
 
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> ApiMethod[P, R]: ...
@@ -75,8 +100,8 @@ class BoundApiMethod(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Send the request and wait for its typed result (see the method's docstring)."""
         timeout: Any = kwargs.pop("timeout", None)
-        wire, payload = self._method.prepare(args, kwargs)
-        result: R = self._client._request(wire, payload, self._method.parse, timeout)
+        method = self._method
+        result: R = self._client._request(method.spec, method.prepare(args, kwargs), timeout)
         return result
 
     def future(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -87,8 +112,8 @@ class BoundApiMethod(Generic[P, R]):
         Argument errors are raised here, at once, before anything is sent.
         """
         timeout: Any = kwargs.pop("timeout", None)
-        wire, payload = self._method.prepare(args, kwargs)
-        return self._client._request_future(wire, payload, self._method.parse, timeout)
+        method = self._method
+        return self._client._request_future(method.spec, method.prepare(args, kwargs), timeout)
 
     @property
     def wire(self) -> str:
@@ -99,10 +124,19 @@ class BoundApiMethod(Generic[P, R]):
         return f"<bound ApiMethod {self._method.name} ({self._method.wire}) of {self._client!r}>"
 
 
-def api(wire: str, parse: Callable[[Any], R]) -> Callable[[Callable[P, Payload | None]], ApiMethod[P, R]]:
-    """Decorator: make a payload builder a row of the method table for wire method ``wire``."""
+def api(
+    wire: str,
+    parse: Callable[[Any], R],
+    *,
+    finish: Callable[[Any, Payload], None] | None = None,
+    binds: bool = False,
+) -> Callable[[Callable[P, Payload | None]], ApiMethod[P, R]]:
+    """Decorator: make a payload builder a row of the method table for wire method ``wire``.
+
+    ``finish`` and ``binds``: see :class:`RequestSpec`.
+    """
 
     def wrap(build: Callable[P, Payload | None]) -> ApiMethod[P, R]:
-        return ApiMethod(wire, build, parse)
+        return ApiMethod(wire, build, parse, finish, binds)
 
     return wrap

@@ -23,20 +23,26 @@ import threading
 import time
 import weakref
 from concurrent.futures import Future
-from typing import Any, Callable, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
 from blinker import NamedSignal
 
 from . import __version__
 from .auth import Token, fetch_token, token_expiry
+from .apimethod import RequestSpec
 from .connection import Connection
+from .enums import ActivityType
 from .dispatcher import Dispatcher
 from .errors import AuthError, ClientClosedError, ConnectionLostError, TrueConfError
 from .methods import ApiMethods
 from .models import AuthInfo, Message
+from .models.binding import bind_client
 from .signals import EVENTS, SIGNALS_BY_NAME, connection_state_changed, event_received
 from .tls import Verify, check_verify, websocket_sslopt
+
+if TYPE_CHECKING:
+    from .activity import ChatActivityKeeper
 
 __all__ = ["Client", "ConnectionState"]
 
@@ -360,13 +366,23 @@ class Client(ApiMethods):
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _request(self, wire: str, payload: Any, parse: Callable[[Any], Any], timeout: float | None) -> Any:
-        return self._connection().call(wire, payload, parse, self._timeout(timeout))
+    def _request(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Any:
+        seconds = self._timeout(timeout)
+        conn = self._connection()
+        if spec.finish is not None:
+            spec.finish(self, payload)
+        result = conn.call(spec.wire, payload, spec.parse, seconds)
+        return bind_client(result, self) if spec.binds else result
 
-    def _request_future(
-        self, wire: str, payload: Any, parse: Callable[[Any], Any], timeout: float | None
-    ) -> Future[Any]:
-        return self._connection().request(wire, payload, parse, self._timeout(timeout))
+    def _request_future(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Future[Any]:
+        seconds = self._timeout(timeout)
+        conn = self._connection()
+        if spec.finish is not None:
+            spec.finish(self, payload)
+        parse = spec.parse
+        if spec.binds:
+            parse = lambda data: bind_client(spec.parse(data), self)  # noqa: E731
+        return conn.request(spec.wire, payload, parse, seconds)
 
     def _timeout(self, timeout: float | None) -> float:
         if timeout is None:
@@ -381,13 +397,23 @@ class Client(ApiMethods):
         The escape hatch for methods this library does not model yet. Error payloads still raise
         :class:`ApiError`. ``client.call_future(...)`` is the non-blocking form.
         """
-        return self._request(_check_method(method), _check_payload(payload), _identity, timeout)
+        return self._request(RequestSpec(_check_method(method), _identity), _check_payload(payload), timeout)
 
     def call_future(
         self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None
     ) -> Future[Any]:
         """Non-blocking :meth:`call`: returns a Future of the raw success payload."""
-        return self._request_future(_check_method(method), _check_payload(payload), _identity, timeout)
+        return self._request_future(RequestSpec(_check_method(method), _identity), _check_payload(payload), timeout)
+
+    def typing(self, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> ChatActivityKeeper:
+        """Context manager: show "typing..." (or ``activity``) in a chat until the block ends.
+
+        Re-sends the activity every ``retryAfter`` the server asks for (PROTOCOL §12.7) from a
+        background thread; failures of the indicator are logged, not raised.
+        """
+        from .activity import ChatActivityKeeper
+
+        return ChatActivityKeeper(self, chat_id, activity)
 
     # ---- events ----------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ log = logging.getLogger("trueconf_sync.converter")
 converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 
 _setattr = object.__setattr__
+#: Model fields that are not wire data.
+_LOCAL_FIELDS = frozenset({"raw", "client"})
 
 
 def camel(name: str) -> str:
@@ -107,7 +109,7 @@ def _lenient_fields(cls: type[Model], data: dict[str, Any]) -> Model:
     """Build ``cls`` field by field, keeping the default for any value that cannot be read."""
     values: dict[str, Any] = {}
     for field in attrs.fields(cls):
-        if field.name == "raw" or not field.init:
+        if field.name in _LOCAL_FIELDS or not field.init:
             continue
         key = camel(field.name)
         if key not in data or field.type is None:
@@ -120,10 +122,10 @@ def _lenient_fields(cls: type[Model], data: dict[str, Any]) -> Model:
 
 
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
-    overrides = {
-        f.name: override(rename=camel(f.name)) for f in attrs.fields(cls) if f.name != "raw"
-    }
-    overrides["raw"] = override(omit=True)
+    overrides = {f.name: override(rename=camel(f.name)) for f in attrs.fields(cls)}
+    for name in _LOCAL_FIELDS:
+        if name in overrides:
+            overrides[name] = override(omit=True)
     if cls is Message:
         overrides["content"] = override(omit=True)
     generated = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **overrides)  # type: ignore[arg-type]
@@ -206,7 +208,7 @@ def structure(data: Any, cls: type[T]) -> T:
 def _unstructure_model(obj: Model) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in attrs.fields(type(obj)):
-        if field.name == "raw":
+        if field.name in _LOCAL_FIELDS:
             continue
         out[camel(field.name)] = converter.unstructure(getattr(obj, field.name))
     return out
@@ -215,6 +217,10 @@ def _unstructure_model(obj: Model) -> dict[str, Any]:
 converter.register_unstructure_hook_func(
     lambda t: isinstance(t, type) and issubclass(t, Model), _unstructure_model
 )
+
+
+converter.register_unstructure_hook(_OpenIntEnum, int)
+converter.register_unstructure_hook(_OpenStrEnum, lambda member: str(member.value))
 
 
 def unstructure(obj: Any) -> Any:

@@ -21,6 +21,7 @@ from blinker import NamedSignal
 
 from .converter import converter
 from .models import RawEvent
+from .models.binding import bind_client
 from .signals import EVENTS, event_received
 
 if TYPE_CHECKING:
@@ -146,7 +147,9 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - deliver it raw rather than drop it
                 log.warning("could not parse a %s event; delivering it raw", method, exc_info=True)
                 spec = None
-        if event is None:
+        if event is not None:
+            bind_client(event, self._sender)
+        else:
             event = RawEvent(method=str(method), payload=payload, id=frame.get("id"))
             object.__setattr__(event, "raw", frame)
         ok = True

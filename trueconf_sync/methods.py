@@ -8,6 +8,10 @@ row is available as ``client.<name>(...)`` (blocking) and ``client.<name>.future
 
 from __future__ import annotations
 
+import hashlib
+import html
+import secrets
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from .apimethod import Payload, api
@@ -26,6 +30,7 @@ from .models import (
 )
 from .models.chat import Chat
 from .validation import (
+    MAX_TEXT_LENGTH,
     check_bool,
     check_choice,
     check_count,
@@ -68,6 +73,14 @@ def _key(key: str, cls: type[T]) -> Callable[[Any], T]:
         return converter.structure(value, cls)
 
     return parse
+
+
+def complete_user_id(client: Any, payload: Payload) -> None:
+    """Finish hook: a bare login gets the server's domain, taken from the bot's own id (§10.1)."""
+    user = payload.get("userId")
+    me = client.user_id
+    if isinstance(user, str) and "@" not in user and me and "@" in me:
+        payload["userId"] = f"{user}@{me.split('@', 1)[1]}"
 
 
 def _participants(payload: Any) -> list[Participant]:
@@ -162,13 +175,13 @@ def forward_message(chat_id: str, message_id: str, *, timeout: Timeout = None) -
     return {"chatId": check_id("chat_id", chat_id), "messageId": check_id("message_id", message_id)}
 
 
-@api("getMessageById", _as(Message))
+@api("getMessageById", _as(Message), binds=True)
 def get_message_by_id(message_id: str, *, timeout: Timeout = None) -> Payload:
     """Fetch one message. Returns :class:`~trueconf_sync.models.Message`; ApiError 306 if unknown."""
     return {"messageId": check_id("message_id", message_id)}
 
 
-@api("getChatHistory", _as(ChatHistory))
+@api("getChatHistory", _as(ChatHistory), binds=True)
 def get_chat_history(
     chat_id: str, *, count: int = 50, from_message_id: str | None = None, timeout: Timeout = None
 ) -> Payload:
@@ -186,7 +199,7 @@ def get_chat_history(
 # ---- chats (§3.7-§3.13) -----------------------------------------------------------------------
 
 
-@api("createP2PChat", _key("chatId", str))
+@api("createP2PChat", _key("chatId", str), finish=complete_user_id)
 def create_p2p_chat(user_id: str, *, timeout: Timeout = None) -> Payload:
     """Get (or create) the personal chat with a user; returns its ``chat_id``."""
     return {"userId": check_id("user_id", user_id)}
@@ -216,7 +229,7 @@ def remove_chat(chat_id: str, *, timeout: Timeout = None) -> Payload:
     return {"chatId": check_id("chat_id", chat_id)}
 
 
-@api("getChats", _as(list[Chat]))
+@api("getChats", _as(list[Chat]), binds=True)
 def get_chats(*, count: int = 10, page: int = 1, timeout: Timeout = None) -> Payload:
     """List the chats the bot sees: page ``page`` (1-based) of ``count`` chats.
 
@@ -225,7 +238,7 @@ def get_chats(*, count: int = 10, page: int = 1, timeout: Timeout = None) -> Pay
     return {"count": check_count("count", count), "page": check_count("page", page)}
 
 
-@api("getChatByID", _as(Chat))
+@api("getChatByID", _as(Chat), binds=True)
 def get_chat_by_id(chat_id: str, *, timeout: Timeout = None) -> Payload:
     """Fetch one chat. Returns :class:`~trueconf_sync.models.Chat`; ApiError 304 if unknown."""
     return {"chatId": check_id("chat_id", chat_id)}
@@ -234,7 +247,7 @@ def get_chat_by_id(chat_id: str, *, timeout: Timeout = None) -> Payload:
 # ---- participants (§3.14-§3.19) ----------------------------------------------------------------
 
 
-@api("addChatParticipant", _nothing)
+@api("addChatParticipant", _nothing, finish=complete_user_id)
 def add_chat_participant(
     chat_id: str, user_id: str, *, display_history: bool = False, timeout: Timeout = None
 ) -> Payload:
@@ -249,7 +262,7 @@ def add_chat_participant(
     }
 
 
-@api("removeChatParticipant", _nothing)
+@api("removeChatParticipant", _nothing, finish=complete_user_id)
 def remove_chat_participant(
     chat_id: str, user_id: str, *, clear_history: bool = False, timeout: Timeout = None
 ) -> Payload:
@@ -261,13 +274,13 @@ def remove_chat_participant(
     }
 
 
-@api("hasChatParticipant", _key("result", bool))
+@api("hasChatParticipant", _key("result", bool), finish=complete_user_id)
 def has_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None) -> Payload:
     """Return True when ``user_id`` is a member of the chat."""
     return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}
 
 
-@api("getChatParticipant", _as(Participant))
+@api("getChatParticipant", _as(Participant), finish=complete_user_id)
 def get_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None) -> Payload:
     """Return one member with its role; ApiError 305 when the user is not a member."""
     return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}
@@ -285,7 +298,7 @@ def get_chat_participants(
     }
 
 
-@api("changeParticipantRole", _nothing)
+@api("changeParticipantRole", _nothing, finish=complete_user_id)
 def change_participant_role(
     chat_id: str, user_id: str, role: Role | str, *, timeout: Timeout = None
 ) -> Payload:
@@ -353,7 +366,7 @@ def get_file_upload_limits(*, timeout: Timeout = None) -> Payload:
 # ---- users, activity (§3.29, §12.7) ----------------------------------------------------------
 
 
-@api("getUserDisplayName", _key("displayName", str))
+@api("getUserDisplayName", _key("displayName", str), finish=complete_user_id)
 def get_user_display_name(user_id: str, *, timeout: Timeout = None) -> Payload:
     """Return a user's display name."""
     return {"userId": check_id("user_id", user_id)}
@@ -368,6 +381,103 @@ def send_chat_activity(
         "chatId": check_id("chat_id", chat_id),
         "activityType": check_choice("activity_type", activity_type, ActivityType).value,
     }
+
+
+# ---- surveys (§3.30, §3.31) --------------------------------------------------------------------
+
+_SURVEY_LITERALS = {False: "{{Survey}}", True: "{{Anonymous survey}}"}
+
+
+def _survey_url(client: Any, payload: Payload) -> None:
+    """Finish hook: fill the survey app's URL (``https://<server>/webtools/survey``) and ``alt``."""
+    content = payload["content"]
+    url = content.pop("url", None) or f"https://{client.host}/webtools/survey"
+    if payload.get("chatId") is not None:  # sendSurvey carries the url, editSurvey does not
+        content["url"] = url
+    title = html.escape(content["title"], quote=True)
+    path = urllib.parse.quote(content["path"], safe="")
+    content["alt"] = f"\U0001f4ca <a href='{url}?id={path}&error=autologin_not_supported'>{title}</a>"
+
+
+def _survey_content(path: Any, title: Any, anonymous: Any, url: Any) -> dict[str, Any]:
+    content: dict[str, Any] = {
+        "path": check_id("path", path),
+        "title": check_title("title", title, limit=MAX_TEXT_LENGTH),
+        "description": _SURVEY_LITERALS[check_bool("anonymous", anonymous)],
+        "buttonText": "{{Go to survey}}",
+    }
+    if url is not None:
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ValueError(f"url must be an http(s) URL of the survey app, got {url!r}")
+        content["url"] = url
+    return content
+
+
+@api("sendSurvey", _as(SentMessage), finish=_survey_url)
+def send_survey(
+    chat_id: str,
+    path: str,
+    title: str,
+    *,
+    anonymous: bool = False,
+    reply_message_id: str | None = None,
+    url: str | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Post a survey card: ``path`` is the survey campaign id on the server, ``title`` the card title.
+
+    ``anonymous`` marks it as an anonymous survey; ``url`` overrides the survey app's address
+    (default ``https://<server>/webtools/survey``). Returns :class:`~trueconf_sync.models.SentMessage`.
+    """
+    content = _survey_content(path, title, anonymous, url)
+    content["appVersion"] = 1
+    content["secret"] = hashlib.sha1((title + secrets.token_hex(8)).encode()).hexdigest()
+    return {
+        "chatId": check_id("chat_id", chat_id),
+        "replyMessageId": check_optional_id("reply_message_id", reply_message_id),
+        "content": content,
+    }
+
+
+@api("editSurvey", _as(EditedMessage), finish=_survey_url)
+def edit_survey(
+    message_id: str,
+    path: str,
+    title: str,
+    *,
+    anonymous: bool = False,
+    url: str | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Change a survey card the bot posted. Returns :class:`~trueconf_sync.models.EditedMessage`."""
+    return {"messageId": check_id("message_id", message_id), "content": _survey_content(path, title, anonymous, url)}
+
+
+# ---- buttons (§12.6) ----------------------------------------------------------------------------
+
+
+@api("answerCommand", _nothing)
+def answer_command(
+    command_id: str,
+    answer_type: str,
+    text: str,
+    *,
+    status: str | None = None,
+    visibility: str | None = None,
+    level: str | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Answer a command from a ``wait_reply`` button (server 5.5.6; apps may not show it yet).
+
+    ``answer_type`` is ``complete``, ``timeout``, ``cancel`` or ``message``; ``text`` 1-255 ASCII
+    characters; ``status``, ``visibility``, ``level`` as in PROTOCOL §12.6. Returns None.
+    """
+    from .keyboard import command_answer_payload
+
+    payload: Payload = command_answer_payload(
+        check_id("command_id", command_id), answer_type, text, status=status, visibility=visibility, level=level
+    )
+    return payload
 
 
 class ApiMethods:
@@ -401,3 +511,6 @@ class ApiMethods:
     get_file_upload_limits = get_file_upload_limits
     get_user_display_name = get_user_display_name
     send_chat_activity = send_chat_activity
+    send_survey = send_survey
+    edit_survey = edit_survey
+    answer_command = answer_command

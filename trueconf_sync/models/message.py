@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as _dt
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .content import AttachmentContent, Content, TextContent, UnknownContent
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from .results import EditedMessage, SentMessage
 
 __all__ = ["Message"]
 
@@ -34,6 +39,34 @@ class Message(Model):
     box: Box | None = None
     chat: ChatRef | None = None
     reply_message: Message | None = attrs.field(default=None, repr=False)
+    #: The client that received this message (set on delivery; enables the shortcuts below).
+    client: Any = attrs.field(default=None, repr=False, eq=False, kw_only=True)  # Client | None
+
+    def _client(self) -> Client:
+        client: Client | None = self.client
+        if client is None:
+            raise RuntimeError("this message is not bound to a client; call the client's methods instead")
+        return client
+
+    def reply(self, text: Any, **kwargs: Any) -> SentMessage:
+        """Send ``text`` to this message's chat as a reply to it (``send_message`` keywords apply)."""
+        return self._client().send_message(self.chat_id, text, reply_message_id=self.message_id, **kwargs)
+
+    def answer(self, text: Any, **kwargs: Any) -> SentMessage:
+        """Send ``text`` to this message's chat, not as a reply (``send_message`` keywords apply)."""
+        return self._client().send_message(self.chat_id, text, **kwargs)
+
+    def forward(self, chat_id: str, **kwargs: Any) -> SentMessage:
+        """Forward this message into chat ``chat_id``."""
+        return self._client().forward_message(chat_id, self.message_id, **kwargs)
+
+    def delete(self, *, for_all: bool = False, **kwargs: Any) -> None:
+        """Delete this message, for everybody (``for_all=True``) or only for the bot."""
+        self._client().remove_message(self.message_id, for_all=for_all, **kwargs)
+
+    def edit(self, text: Any, **kwargs: Any) -> EditedMessage:
+        """Replace the text of this message (only the bot's own messages can be edited)."""
+        return self._client().edit_message(self.message_id, text, **kwargs)
 
     @property
     def text(self) -> str | None:

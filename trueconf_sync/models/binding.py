@@ -1,0 +1,35 @@
+"""Attach the receiving client to messages, so ``message.reply(...)`` and friends work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .chat import Chat
+from .message import Message
+from .results import ChatHistory
+
+__all__ = ["bind_client"]
+
+_setattr = object.__setattr__
+
+
+def bind_client(obj: Any, client: Any) -> Any:
+    """Set ``client`` on every :class:`Message` inside ``obj`` (message, history, chat, list); return ``obj``."""
+    if isinstance(obj, Message):
+        _setattr(obj, "client", client)
+        if obj.reply_message is not None:
+            bind_client(obj.reply_message, client)
+        if isinstance(obj.content, Message):
+            bind_client(obj.content, client)
+    elif isinstance(obj, ChatHistory):
+        for message in obj.messages:
+            bind_client(message, client)
+    elif isinstance(obj, Chat):
+        if obj.last_message is not None:
+            bind_client(obj.last_message, client)
+    elif isinstance(obj, list):
+        for item in obj:
+            bind_client(item, client)
+    elif hasattr(obj, "command_source") and getattr(obj.command_source, "message", None) is not None:
+        bind_client(obj.command_source.message, client)
+    return obj
