@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import random
 import threading
@@ -26,6 +27,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
 from urllib.parse import urlsplit
 
+import attrs
 from blinker import NamedSignal
 
 from . import __version__
@@ -34,17 +36,18 @@ from .apimethod import RequestSpec
 from .connection import Connection
 from .enums import ActivityType
 from .dispatcher import Dispatcher
-from .errors import AuthError, ClientClosedError, ConnectionLostError, TrueConfError
+from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError
 from .methods import ApiMethods
 from .models import AuthInfo, Message
 from .models.binding import bind_client
-from .signals import EVENTS, SIGNALS_BY_NAME, connection_state_changed, event_received
+from .handlers import HandlerRegistry
+from .signals import connection_state_changed
 from .tls import Verify, check_verify, websocket_sslopt
 
 if TYPE_CHECKING:
     from .activity import ChatActivityKeeper
 
-__all__ = ["Client", "ConnectionState"]
+__all__ = ["Client", "ConnectionState", "Health"]
 
 log = logging.getLogger("trueconf_sync.client")
 
@@ -68,33 +71,7 @@ def _same_user(a: str, b: str) -> bool:
     return a.split("@", 1)[0] == b.split("@", 1)[0]
 
 
-class _Handler:
-    """``client.on_<event>``: registers a handler for one event (decorator or plain call)."""
-
-    def __init__(self, event: str, doc: str) -> None:
-        self.event = event
-        self.__doc__ = doc
-
-    @overload
-    def __get__(self, client: None, owner: type[Any]) -> _Handler: ...
-
-    @overload
-    def __get__(self, client: Client, owner: type[Any]) -> Callable[[F], F]: ...
-
-    def __get__(self, client: Client | None, owner: type[Any]) -> Any:
-        if client is None:
-            return self
-        event = self.event
-
-        def register(func: F) -> F:
-            client.on(event, func)
-            return func
-
-        register.__doc__ = self.__doc__
-        return register
-
-
-class Client(ApiMethods):
+class Client(ApiMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:
@@ -115,7 +92,12 @@ class Client(ApiMethods):
         ack: ``"immediate"`` (ack on arrival) or ``"after_handling"`` (ack when handlers succeeded).
         skip_own_messages: do not run handlers for messages written by this bot account.
         auto_reconnect: reconnect with backoff when the connection drops.
-        ping_interval, pong_timeout: our WebSocket keepalive (0 disables our pings).
+        reconnect_max_delay: cap of the jittered exponential backoff between attempts (seconds).
+        wait_for_reconnect: calls made while reconnecting wait for the connection (within their own
+            timeout); False makes them fail at once with ConnectionLostError.
+        ping_interval, pong_timeout: our WebSocket keepalive (0 disables our pings); a dead peer is
+            noticed within about ``ping_interval + pong_timeout`` seconds.
+        max_queued_events: events waiting for handlers before the reader pauses (backpressure).
 
     Raises:
         ValueError, TypeError: bad arguments (e.g. neither or both of token and username/password).
@@ -140,8 +122,10 @@ class Client(ApiMethods):
         skip_own_messages: bool = True,
         auto_reconnect: bool = True,
         reconnect_max_delay: float = 30.0,
+        wait_for_reconnect: bool = True,
         ping_interval: float = 30.0,
         pong_timeout: float = 10.0,
+        max_queued_events: int = 10_000,
     ) -> None:
         host, port, https = _parse_server(server, port, https)
         if token is not None and (username is not None or password is not None):
@@ -161,6 +145,8 @@ class Client(ApiMethods):
             raise ValueError(f"timeout must be > 0, got {timeout!r}")
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
             raise ValueError(f"workers must be an int between 1 and 256, got {workers!r}")
+        if isinstance(max_queued_events, bool) or not isinstance(max_queued_events, int) or max_queued_events < 1:
+            raise ValueError(f"max_queued_events must be an int >= 1, got {max_queued_events!r}")
         if ack not in ("immediate", "after_handling"):
             raise ValueError(f"ack must be 'immediate' or 'after_handling', got {ack!r}")
         self.host = host
@@ -175,6 +161,8 @@ class Client(ApiMethods):
         self.skip_own_messages = skip_own_messages
         self.auto_reconnect = auto_reconnect
         self.reconnect_max_delay = float(reconnect_max_delay)
+        self.wait_for_reconnect = wait_for_reconnect
+        self.max_queued_events = max_queued_events
         self.ping_interval = float(ping_interval)
         self.pong_timeout = float(pong_timeout)
         self._verify = check_verify(verify)
@@ -195,6 +183,9 @@ class Client(ApiMethods):
         self._stopped = threading.Event()  # set by close() or a terminal failure: ends run_forever
         self._fatal: BaseException | None = None
         self._reconnect_thread: threading.Thread | None = None
+        self._connected = threading.Event()
+        self._pid = os.getpid()
+        self.reconnects = 0
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
         _LIVE_CLIENTS.add(self)
 
@@ -241,12 +232,45 @@ class Client(ApiMethods):
             if self._state == state:
                 return
             self._state = state
-        log.info("%s: %s%s", self._name, state, f" ({reason})" if reason else "")
+        if state == "connected":
+            self._connected.set()
+        else:
+            self._connected.clear()
+        if reason is not None:
+            log.info("%s: %s (%s)", self._name, state, reason)
+        else:
+            log.info("%s: %s", self._name, state)
         for receiver in connection_state_changed.receivers_for(self):
             try:
                 receiver(self, state=state, reason=reason)
             except Exception:  # noqa: BLE001
                 log.exception("connection_state_changed receiver raised")
+
+    def wait_connected(self, timeout: float | None = None) -> bool:
+        """Block until the client is connected (e.g. after a reconnect); False on timeout or close."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._connected.is_set():
+            if self._closed or self._fatal is not None:
+                return False
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            self._connected.wait(0.1 if left is None else min(0.1, left))
+        return True
+
+    def health(self) -> Health:
+        """A snapshot of the client's health: state, last frame age, pending calls, queued events."""
+        conn = self._conn
+        dispatcher = self._dispatcher
+        return Health(
+            state=self._state,
+            connected=self.connected,
+            seconds_since_last_frame=(time.monotonic() - conn.last_frame_at) if conn is not None else None,
+            pending_calls=conn.pending_count if conn is not None else 0,
+            queued_events=dispatcher.queued if dispatcher is not None else 0,
+            handled_events=dispatcher.handled if dispatcher is not None else 0,
+            reconnects=self.reconnects,
+        )
 
     # ---- connecting ------------------------------------------------------------------------
 
@@ -256,18 +280,19 @@ class Client(ApiMethods):
         A closed client can be connected again. Raises AuthError (201-204 or OAuth refusal),
         ConnectionLostError when the server cannot be reached, RequestTimeoutError.
         """
+        self._check_fork()
         with self._connect_lock:
             if self._closed:
                 self._closed = False
                 self._stopped.clear()
-                self._fatal = None
+            self._fatal = None
             if self.connected:
                 return self
             self._set_state("connecting")
             try:
                 self._open()
             except BaseException as exc:
-                self._set_state("disconnected", exc)
+                self._connect_failed(exc)
                 raise
         return self
 
@@ -276,7 +301,12 @@ class Client(ApiMethods):
         if self._dispatcher is None:
             skip = self._is_own_message if self.skip_own_messages else None
             self._dispatcher = Dispatcher(
-                self, workers=self.workers, ack_after_handling=self.ack == "after_handling", skip=skip, name=self._name
+                self,
+                workers=self.workers,
+                ack_after_handling=self.ack == "after_handling",
+                skip=skip,
+                max_queued=self.max_queued_events,
+                name=self._name,
             )
         refreshed = False
         while True:
@@ -295,15 +325,16 @@ class Client(ApiMethods):
             payload = {
                 "token": token,
                 "tokenType": "JWT",
-                "receiveUnread": self.receive_unread,
+                # In after-handling mode, what was not acknowledged must come back (PROTOCOL §2.3).
+                "receiveUnread": self.receive_unread or self.ack == "after_handling",
                 "receiveSystemMessageEnvelopes": self.receive_system_messages,
             }
             try:
                 info: AuthInfo = conn.call("auth", payload, _parse_auth, self.connect_timeout)
             except AuthError as exc:
                 conn.close(ConnectionLostError("authentication failed"))
-                if exc.code == 203 and self._username is not None and not refreshed:
-                    refreshed = True  # our cached token expired early: get a new one, once
+                if exc.code == 203 and self._can_refresh and not refreshed:
+                    refreshed = True  # the token expired: get a new one, once
                     continue
                 raise
             except BaseException:
@@ -313,6 +344,17 @@ class Client(ApiMethods):
             self._conn = conn
             self._set_state("connected")
             return
+
+    def _connect_failed(self, exc: BaseException) -> None:
+        """A connect attempt failed: if the client never connected, stop its handler threads too."""
+        self._set_state("disconnected", exc)
+        if self._conn is None and self._dispatcher is not None:
+            dispatcher, self._dispatcher = self._dispatcher, None
+            dispatcher.stop(1.0)
+
+    @property
+    def _can_refresh(self) -> bool:
+        return self._username is not None or callable(self._token_source)
 
     def _get_token(self, force_refresh: bool = False) -> str:
         source = self._token_source
@@ -341,14 +383,25 @@ class Client(ApiMethods):
             return self._token.expires_at
         return token_expiry(self._token_source) if isinstance(self._token_source, str) else None
 
-    def _connection(self) -> Connection:
+    def _connection(self, timeout: float) -> Connection:
+        """The open connection; connects lazily, or waits for a reconnect (within ``timeout``)."""
         conn = self._conn
         if conn is not None and not conn.closed:
             return conn
+        self._check_fork()
         if self._closed:
             raise ClientClosedError("the client is closed; call connect() to open it again")
         if self._fatal is not None:
             raise self._fatal
+        if self._state == "reconnecting":
+            if not self.wait_for_reconnect:
+                raise ConnectionLostError("the connection is down and the client is reconnecting")
+            if not self.wait_connected(timeout):
+                if self._fatal is not None:
+                    raise self._fatal
+                if self._closed:
+                    raise ClientClosedError("the client was closed while waiting for the connection")
+                raise RequestTimeoutError(f"not reconnected within {timeout:g} s")
         with self._connect_lock:
             conn = self._conn
             if conn is not None and not conn.closed:
@@ -359,7 +412,7 @@ class Client(ApiMethods):
             try:
                 self._open()
             except BaseException as exc:
-                self._set_state("disconnected", exc)
+                self._connect_failed(exc)
                 raise
             assert self._conn is not None
             return self._conn
@@ -368,21 +421,45 @@ class Client(ApiMethods):
 
     def _request(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Any:
         seconds = self._timeout(timeout)
-        conn = self._connection()
+        conn = self._connection(seconds)
         if spec.finish is not None:
             spec.finish(self, payload)
-        result = conn.call(spec.wire, payload, spec.parse, seconds)
+        try:
+            result = conn.call(spec.wire, payload, spec.parse, seconds)
+        except AuthError as exc:
+            # 203 on an authorised connection: the server refused the request because the token
+            # expired, so it is safe to renew the token, reconnect and send it once more.
+            if exc.code != 203 or not self._can_refresh or not self.auto_reconnect:
+                raise
+            self._renew(conn)
+            conn = self._connection(seconds)
+            result = conn.call(spec.wire, payload, spec.parse, seconds)
         return bind_client(result, self) if spec.binds else result
 
     def _request_future(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Future[Any]:
         seconds = self._timeout(timeout)
-        conn = self._connection()
+        conn = self._connection(seconds)
         if spec.finish is not None:
             spec.finish(self, payload)
         parse = spec.parse
         if spec.binds:
             parse = lambda data: bind_client(spec.parse(data), self)  # noqa: E731
-        return conn.request(spec.wire, payload, parse, seconds)
+        future = conn.request(spec.wire, payload, parse, seconds)
+        if self._can_refresh and self.auto_reconnect:
+            future.add_done_callback(lambda f: self._renew_if_expired(conn, f))
+        return future
+
+    def _renew_if_expired(self, conn: Connection, future: Future[Any]) -> None:
+        if not future.cancelled():
+            exc = future.exception()
+            if isinstance(exc, AuthError) and exc.code == 203:
+                self._renew(conn)
+
+    def _renew(self, conn: Connection) -> None:
+        """The token expired on ``conn``: drop it so the reconnect fetches a new token."""
+        self._token = None
+        conn.close(ConnectionLostError("the token expired; reconnecting with a new one"), timeout=0)
+        self._on_lost(conn, ConnectionLostError("the token expired"))
 
     def _timeout(self, timeout: float | None) -> float:
         if timeout is None:
@@ -418,14 +495,15 @@ class Client(ApiMethods):
     # ---- events ----------------------------------------------------------------------------
 
     def _on_request(self, conn: Connection, frame: dict[str, Any]) -> None:
-        # Reader thread: ack at once (default), then queue for the handlers. Never blocks.
+        # Reader thread: ack at once (default), then queue for the handlers. Blocks only when the
+        # queue is full (backpressure), sending unsolicited pongs meanwhile.
         if self.ack == "immediate":
             server_id = frame.get("id")
             if type(server_id) is int:
                 conn.send_ack(server_id)
         dispatcher = self._dispatcher
         if dispatcher is not None:
-            dispatcher.submit(conn, frame)
+            dispatcher.submit(conn, frame, conn.send_pong)
 
     def _is_own_message(self, method: str, event: Any) -> bool:
         if method != "sendMessage" or not isinstance(event, Message):
@@ -433,111 +511,84 @@ class Client(ApiMethods):
         me = self.user_id
         return bool(me) and _same_user(event.author.id, me)  # type: ignore[arg-type]
 
-    def on(self, event: str | NamedSignal, func: F | None = None) -> Any:
-        """Register ``func(event)`` for an event; usable as ``@client.on("message")`` too.
-
-        ``event`` is an event name (``"message"``, ``"message_edited"``, ``"chat_created"``, ...,
-        ``"event"`` for every server request), a wire method name (``"sendMessage"``,
-        ``"createGroupChat"``, or any method this library does not know, delivered raw), or a
-        signal of :mod:`trueconf_sync.signals`. Handlers run on dispatcher threads; their
-        exceptions are logged. Returns ``func`` (so the decorator keeps the function usable).
-        """
-        signal, wanted = _resolve_event(event)
-
-        def register(handler: F) -> F:
-            if not callable(handler):
-                raise TypeError(f"handler must be callable, not {type(handler).__name__}")
-            def receiver(sender: Any, event: Any = None, method: str | None = None, **_: Any) -> None:
-                if wanted is None or method == wanted:
-                    handler(event)
-
-            receiver.__qualname__ = getattr(handler, "__qualname__", repr(handler))
-            signal.connect(receiver, sender=self, weak=False)
-            self._receivers.setdefault(handler, []).append((signal, receiver))
-            return handler
-
-        return register(func) if func is not None else register
-
-    def remove_handler(self, func: Callable[..., Any]) -> bool:
-        """Unregister a handler added with :meth:`on` or ``on_<event>``; True if it was registered."""
-        entries = self._receivers.pop(func, [])
-        for signal, receiver in entries:
-            signal.disconnect(receiver, sender=self)
-        return bool(entries)
-
-    on_message = _Handler("message", "Register ``func(message: Message)`` for new messages.")
-    on_message_edited = _Handler("message_edited", "Register ``func(event: MessageEdited)``.")
-    on_message_removed = _Handler("message_removed", "Register ``func(event: MessageRemoved)``.")
-    on_chat_created = _Handler("chat_created", "Register ``func(chat: Chat)`` for new chats.")
-    on_chat_removed = _Handler("chat_removed", "Register ``func(event: ChatRemoved)``.")
-    on_participant_added = _Handler("participant_added", "Register ``func(event: ParticipantAdded)``.")
-    on_participant_removed = _Handler("participant_removed", "Register ``func(event: ParticipantRemoved)``.")
-    on_role_changed = _Handler("role_changed", "Register ``func(event: RoleChanged)``.")
-    on_chat_title_changed = _Handler("chat_title_changed", "Register ``func(event: ChatTitleChanged)``.")
-    on_chat_avatar_changed = _Handler("chat_avatar_changed", "Register ``func(event: ChatAvatarChanged)``.")
-    on_history_cleared = _Handler("history_cleared", "Register ``func(event: HistoryCleared)``.")
-    on_file_progress = _Handler("file_progress", "Register ``func(event: FileProgress)``.")
-    on_upload_limits_changed = _Handler("upload_limits_changed", "Register ``func(limits: UploadLimits)``.")
-    on_button_clicked = _Handler("button_clicked", "Register ``func(event: ButtonClicked)``.")
-    on_event = _Handler("event", "Register ``func(event)`` for every server request (typed or RawEvent).")
-
     # ---- connection loss and reconnect -------------------------------------------------------
 
     def _on_lost(self, conn: Connection, error: ConnectionLostError) -> None:
         if conn is not self._conn or self._closed:
             return
         if not self.auto_reconnect:
-            self._set_state("disconnected", error)
             self._fatal = error
+            self._set_state("disconnected", error)
             self._stopped.set()
             return
-        self._set_state("reconnecting", error)
         with self._state_lock:
             if self._reconnect_thread is not None and self._reconnect_thread.is_alive():
                 return
             thread = threading.Thread(target=self._reconnect_loop, name=f"{self._name}-reconnect", daemon=True)
             self._reconnect_thread = thread
+        self._set_state("reconnecting", error)
         thread.start()
 
     def _reconnect_loop(self) -> None:
+        """Reconnect with full-jitter exponential backoff until connected, closed or a terminal error."""
         attempt = 0
         while not self._closed:
             if attempt:
-                delay = random.uniform(0, min(self.reconnect_max_delay, 0.5 * 2 ** min(attempt, 16)))
+                delay = random.uniform(0, min(self.reconnect_max_delay, 0.25 * 2 ** min(attempt, 16)))
                 if self._stopped.wait(delay):
                     return
             attempt += 1
             try:
                 with self._connect_lock:
-                    if self._closed:
-                        return
-                    if self.connected:
+                    if self._closed or self.connected:
                         return
                     self._open()
+                self.reconnects += 1
                 log.info("%s: reconnected after %d attempt(s)", self._name, attempt)
                 return
             except AuthError as exc:
-                if exc.retryable and (self._username is not None or callable(self._token_source)):
+                if exc.retryable and self._can_refresh:
                     continue
                 log.error("%s: reconnect stopped: %s", self._name, exc)
                 self._fatal = exc
                 self._set_state("disconnected", exc)
                 self._stopped.set()
                 return
-            except TrueConfError as exc:
+            except Exception as exc:  # noqa: BLE001 - network trouble: keep trying
                 log.warning("%s: reconnect attempt %d failed: %s", self._name, attempt, exc)
-            except Exception as exc:  # noqa: BLE001 - keep trying on unexpected OS errors
-                log.warning("%s: reconnect attempt %d failed: %s", self._name, attempt, exc)
+                self._set_state("reconnecting", exc)
+
+    # ---- fork safety ---------------------------------------------------------------------------
+
+    def _check_fork(self) -> None:
+        if self._pid != os.getpid():
+            self._after_fork()
+
+    def _after_fork(self) -> None:
+        """In a forked child: forget the parent's socket and threads; connect anew on next use."""
+        self._pid = os.getpid()
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abandon()
+        self._dispatcher = None
+        self._reconnect_thread = None
+        self._session = None
+        self._connect_lock = threading.RLock()
+        self._state_lock = threading.Lock()
+        self._connected = threading.Event()
+        self._state = "closed" if self._closed else "disconnected"
 
     # ---- running and closing -----------------------------------------------------------------
 
     def run_forever(self) -> None:
         """Connect if needed and block until :meth:`close` (from any thread) or Ctrl-C.
 
-        Ctrl-C closes the client cleanly and returns. Raises the terminal error when the
-        connection ends for good (e.g. AuthError on reconnect, or a drop with auto_reconnect off).
+        Ctrl-C closes the client cleanly and returns. Reconnects happen underneath. Raises the
+        terminal error when the connection ends for good (AuthError on reconnect, or a drop with
+        ``auto_reconnect=False``).
         """
-        self.connect()
+        if not self.connected and self._state != "reconnecting":
+            self.connect()
         try:
             while not self._stopped.wait(0.5):
                 pass
@@ -552,7 +603,8 @@ class Client(ApiMethods):
         """Close the connection and stop the handler threads (idempotent, any thread).
 
         Pending calls fail with :class:`ClientClosedError`. Queued events get up to ``timeout``
-        seconds to be handled; the number left over is logged.
+        seconds to be handled; the number left over is logged (in after-handling mode they stay
+        unacknowledged, so the server delivers them again on the next connection).
         """
         with self._state_lock:
             if self._closed:
@@ -560,6 +612,8 @@ class Client(ApiMethods):
             self._closed = True
         self._stopped.set()
         deadline = time.monotonic() + timeout
+        if self._pid != os.getpid():
+            self._after_fork()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close(ClientClosedError("the client was closed"), timeout=min(2.0, timeout))
@@ -575,20 +629,46 @@ class Client(ApiMethods):
         self._set_state("closed")
 
     def __enter__(self) -> Client:
-        return self.connect()
+        try:
+            return self.connect()
+        except BaseException:
+            self.close(timeout=1.0)  # __exit__ will not run: leave no threads behind
+            raise
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
     def __del__(self) -> None:
         try:
-            if not self._closed and self._conn is not None:
+            if not self._closed and self._conn is not None and self._pid == os.getpid():
                 self.close(timeout=0.5)
         except Exception:  # noqa: BLE001
             pass
 
 
+@attrs.frozen
+class Health:
+    """What :meth:`Client.health` reports."""
+
+    state: str
+    connected: bool
+    seconds_since_last_frame: float | None
+    pending_calls: int
+    queued_events: int
+    handled_events: int
+    reconnects: int
+
+
 _LIVE_CLIENTS: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for client in list(_LIVE_CLIENTS):
+        client._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _parse_auth(payload: Any) -> AuthInfo:
@@ -642,20 +722,3 @@ def _check_payload(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
     return payload
-
-
-def _resolve_event(event: Any) -> tuple[NamedSignal, str | None]:
-    """An event name, wire method or signal -> (signal, wire method to filter on or None)."""
-    if isinstance(event, NamedSignal):
-        return event, None
-    if not isinstance(event, str) or not event:
-        raise TypeError("event must be an event name, a wire method name or a signal")
-    if event in SIGNALS_BY_NAME:
-        return SIGNALS_BY_NAME[event], None
-    spec = EVENTS.get(event)
-    if spec is not None:
-        return spec.signal, event
-    if event[0].islower() and "_" not in event:
-        return event_received, event  # a wire method this library does not know: raw events
-    names = ", ".join(sorted(SIGNALS_BY_NAME))
-    raise ValueError(f"unknown event {event!r}; use one of {names}, or a wire method name")

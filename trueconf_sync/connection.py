@@ -198,6 +198,27 @@ class Connection:
         except ConnectionLostError:
             pass
 
+    def send_pong(self) -> None:
+        """Send an unsolicited pong (RFC 6455 heartbeat) while the reader is paused by backpressure."""
+        if self._closed:
+            return
+        try:
+            with self._send_lock:
+                self._ws.pong(b"")
+        except Exception as exc:  # noqa: BLE001
+            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
+
+    def abandon(self) -> None:
+        """Forget this connection without touching the socket (used in a forked child process).
+
+        The socket belongs to the parent process: shutting it down here would break the parent's
+        connection, so the child only drops its references (its copy of the fd closes with it).
+        """
+        with self._state_lock:
+            self._closed = True
+            self._close_error = ConnectionLostError("connection belongs to the parent process")
+        self._pending.clear()
+
     def _send_text(self, text: str) -> None:
         try:
             with self._send_lock:

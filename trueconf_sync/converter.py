@@ -18,7 +18,6 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from .enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from .models.base import Millis, Model
-from .models.chat import Chat
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
@@ -186,18 +185,6 @@ _POST: dict[type[Any], Callable[[Any, dict[str, Any]], None]] = {Message: _post_
 converter.register_structure_hook_factory(
     lambda t: isinstance(t, type) and issubclass(t, Model), _model_hook
 )
-
-
-def _chat_list(data: Any, _: Any) -> list[Chat]:
-    # getChats answers a bare array (PROTOCOL §3.12); tolerate {"chats": [...]} too.
-    if isinstance(data, dict):
-        data = data.get("chats", [])
-    if not isinstance(data, list):
-        return []
-    return [converter.structure(item, Chat) for item in data]
-
-
-converter.register_structure_hook_func(lambda t: t == list[Chat], _chat_list)
 
 
 def structure(data: Any, cls: type[T]) -> T:

@@ -15,12 +15,13 @@ import logging
 import queue
 import threading
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable
 
 from blinker import NamedSignal
 
 from .converter import converter
-from .models import RawEvent
+from .models import Message, RawEvent
 from .models.binding import bind_client
 from .signals import EVENTS, event_received
 
@@ -58,6 +59,9 @@ class Dispatcher:
         workers: number of worker threads (>= 1).
         ack_after_handling: ack each request after its handlers succeeded (else the caller acks).
         skip: optional predicate ``(method, event) -> bool``; True skips the handlers (still acks).
+        max_queued: bound of events waiting for a worker; when reached, :meth:`submit` blocks the
+            reader (TCP backpressure) and calls ``keepalive`` every ``keepalive_every`` seconds.
+        dedup_window: how many recent message ids are remembered to drop redelivered duplicates.
         name: thread name prefix.
     """
 
@@ -68,41 +72,76 @@ class Dispatcher:
         workers: int = 1,
         ack_after_handling: bool = False,
         skip: Callable[[str, Any], bool] | None = None,
+        max_queued: int = 10_000,
+        dedup_window: int = 10_000,
         name: str = "trueconf",
     ) -> None:
         self._sender = sender
         self._ack_after = ack_after_handling
         self._skip = skip
+        self._max_queued = max_queued
         self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(workers)]
+        self._submitted = 0  # written by the reader thread only
+        self._done = [0] * workers  # slot i written by worker i only: no lock on the hot path
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_lock = threading.Lock()
+        self._dedup_window = dedup_window
+        self.duplicates = 0
+        self._stopping = threading.Event()
         self._threads = [
-            threading.Thread(target=self._work, args=(q,), name=f"{name}-dispatch-{i}", daemon=True)
+            threading.Thread(target=self._work, args=(i, q), name=f"{name}-dispatch-{i}", daemon=True)
             for i, q in enumerate(self._queues)
         ]
-        self._stopping = False
-        self.handled = 0
         for thread in self._threads:
             thread.start()
 
     @property
     def queued(self) -> int:
-        """Events waiting for a worker."""
-        return sum(q.qsize() for q in self._queues)
+        """Events waiting for (or being handled by) a worker."""
+        return self._submitted - sum(self._done)
+
+    @property
+    def handled(self) -> int:
+        """Events handled so far."""
+        return sum(self._done)
 
     def is_worker_thread(self) -> bool:
         """True when called from one of this dispatcher's worker threads."""
         return threading.current_thread() in self._threads
 
-    def submit(self, connection: Connection, frame: dict[str, Any]) -> None:
-        """Queue a server request frame (called on the reader thread; never blocks)."""
+    def submit(
+        self,
+        connection: Connection,
+        frame: dict[str, Any],
+        keepalive: Callable[[], None] | None = None,
+        keepalive_every: float = 2.0,
+    ) -> None:
+        """Queue a server request frame (reader thread). Blocks only while the queue is full."""
+        if self._submitted - sum(self._done) >= self._max_queued:
+            self._wait_for_room(connection, keepalive, keepalive_every)
+        self._submitted += 1
         queues = self._queues
         if len(queues) == 1:
             queues[0].put((connection, frame))
         else:
             queues[hash(chat_key(frame.get("payload"))) % len(queues)].put((connection, frame))
 
+    def _wait_for_room(
+        self, connection: Connection, keepalive: Callable[[], None] | None, every: float
+    ) -> None:
+        log.warning("event queue full (%d); reading paused until handlers catch up", self._max_queued)
+        last = time.monotonic()
+        while self._submitted - sum(self._done) >= self._max_queued:
+            if self._stopping.is_set() or connection.closed:
+                return
+            time.sleep(0.01)
+            if keepalive is not None and time.monotonic() - last >= every:
+                last = time.monotonic()
+                keepalive()
+
     def stop(self, timeout: float = 5.0) -> int:
         """Let queued events finish for up to ``timeout`` s, stop the workers; return how many were left."""
-        self._stopping = True
+        self._stopping.set()
         for q in self._queues:
             q.put(_STOP)
         deadline = time.monotonic() + timeout
@@ -120,13 +159,30 @@ class Dispatcher:
                 if item is not _STOP:
                     left += 1
         if left:
-            log.warning("closing with %d server events not handled", left)
+            how = "not acknowledged, so the server keeps them unread" if self._ack_after else "acknowledged"
+            log.warning("closing with %d server events not handled (%s)", left, how)
         return left
+
+    def _message_id(self, event: Any) -> str | None:
+        return event.message_id or None if isinstance(event, Message) else None
+
+    def _seen_before(self, message_id: str | None) -> bool:
+        return message_id is not None and message_id in self._seen
+
+    def _remember(self, message_id: str | None) -> None:
+        """Remember a handled message id (bounded window) so a redelivery is not handled again."""
+        if message_id is None:
+            return
+        with self._seen_lock:
+            self._seen[message_id] = None
+            if len(self._seen) > self._dedup_window:
+                self._seen.popitem(last=False)
 
     # ---- worker ---------------------------------------------------------------------------
 
-    def _work(self, q: queue.SimpleQueue[Any]) -> None:
+    def _work(self, index: int, q: queue.SimpleQueue[Any]) -> None:
         deliver = self._deliver
+        done = self._done
         while True:
             item = q.get()
             if item is _STOP:
@@ -135,6 +191,7 @@ class Dispatcher:
                 deliver(*item)
             except Exception:  # noqa: BLE001 - never lose the worker
                 log.exception("error while dispatching an event")
+            done[index] += 1
 
     def _deliver(self, connection: Connection, frame: dict[str, Any]) -> None:
         method = frame.get("method")
@@ -153,14 +210,19 @@ class Dispatcher:
             event = RawEvent(method=str(method), payload=payload, id=frame.get("id"))
             object.__setattr__(event, "raw", frame)
         ok = True
-        if self._skip is None or not self._skip(str(method), event):
+        message_id = self._message_id(event)
+        if self._seen_before(message_id):
+            self.duplicates += 1
+            log.debug("dropping a redelivered message (already handled)")
+        elif self._skip is None or not self._skip(str(method), event):
             name = str(method)
             if spec is not None:
                 ok = self._emit(spec.signal, event, name)
             ok = self._emit(event_received, event, name) and ok
-        self.handled += 1
-        if self._ack_after and ok:
-            connection.send_ack(frame.get("id"))
+        if ok:
+            self._remember(message_id)  # a failed one may come back and be handled again
+            if self._ack_after:
+                connection.send_ack(frame.get("id"))
 
     def _emit(self, signal: NamedSignal, event: Any, method: str) -> bool:
         ok = True

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from .apimethod import Payload, api
 from .converter import converter
 from .enums import ActivityType, ParseMode, Role
+from .errors import ProtocolError
 from .models import (
     ChatActivity,
     ChatHistory,
@@ -50,11 +51,20 @@ T = TypeVar("T")
 Timeout = float | None
 
 
+def _object(payload: Any) -> Any:
+    """The payload as a JSON object (missing = empty); anything else is not an answer we can read."""
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise ProtocolError(f"expected a JSON object as the answer, got {type(payload).__name__}")
+    return payload
+
+
 def _as(cls: type[T]) -> Callable[[Any], T]:
-    """Parser: structure the whole payload as ``cls``."""
+    """Parser: structure the whole payload (a JSON object) as ``cls``."""
 
     def parse(payload: Any) -> T:
-        return converter.structure(payload if payload is not None else {}, cls)
+        return converter.structure(_object(payload), cls)
 
     parse.__name__ = f"parse_{cls.__name__}"
     return parse
@@ -69,8 +79,7 @@ def _key(key: str, cls: type[T]) -> Callable[[Any], T]:
     """Parser: one key of the payload, as ``cls``."""
 
     def parse(payload: Any) -> T:
-        value = payload.get(key) if isinstance(payload, dict) else None
-        return converter.structure(value, cls)
+        return converter.structure(_object(payload).get(key), cls)
 
     return parse
 
@@ -84,10 +93,18 @@ def complete_user_id(client: Any, payload: Payload) -> None:
 
 
 def _participants(payload: Any) -> list[Participant]:
-    items = payload.get("participants") if isinstance(payload, dict) else payload
+    items = payload if isinstance(payload, list) else _object(payload).get("participants", [])
     if not isinstance(items, list):
-        return []
+        raise ProtocolError(f"expected a list of participants, got {type(items).__name__}")
     return [converter.structure(item, Participant) for item in items]
+
+
+def _chats(payload: Any) -> list[Chat]:
+    # A bare JSON array (PROTOCOL §3.12); tolerate {"chats": [...]} as well.
+    items = payload if isinstance(payload, list) else _object(payload).get("chats", [])
+    if not isinstance(items, list):
+        raise ProtocolError(f"expected a list of chats, got {type(items).__name__}")
+    return [converter.structure(item, Chat) for item in items]
 
 
 def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
@@ -229,7 +246,7 @@ def remove_chat(chat_id: str, *, timeout: Timeout = None) -> Payload:
     return {"chatId": check_id("chat_id", chat_id)}
 
 
-@api("getChats", _as(list[Chat]), binds=True)
+@api("getChats", _chats, binds=True)
 def get_chats(*, count: int = 10, page: int = 1, timeout: Timeout = None) -> Payload:
     """List the chats the bot sees: page ``page`` (1-based) of ``count`` chats.
 
