@@ -20,32 +20,68 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .client import (
         Client as Client,
+    )
+    from .client import (
         ConnectionState as ConnectionState,
     )
     from .enums import (
         ActivityType as ActivityType,
+    )
+    from .enums import (
         AuthorType as AuthorType,
+    )
+    from .enums import (
         ChatType as ChatType,
+    )
+    from .enums import (
         EnvelopeType as EnvelopeType,
+    )
+    from .enums import (
         FileReadyState as FileReadyState,
+    )
+    from .enums import (
         ParseMode as ParseMode,
+    )
+    from .enums import (
         Role as Role,
     )
     from .errors import (
         ApiError as ApiError,
+    )
+    from .errors import (
         AuthError as AuthError,
+    )
+    from .errors import (
         BlockingCallError as BlockingCallError,
+    )
+    from .errors import (
         ClientClosedError as ClientClosedError,
+    )
+    from .errors import (
         ConnectionLostError as ConnectionLostError,
+    )
+    from .errors import (
         ProtocolError as ProtocolError,
+    )
+    from .errors import (
         RequestTimeoutError as RequestTimeoutError,
+    )
+    from .errors import (
         TrueConfError as TrueConfError,
     )
     from .models import (
         Chat as Chat,
+    )
+    from .models import (
         ChatHistory as ChatHistory,
+    )
+    from .models import (
         Message as Message,
+    )
+    from .models import (
         RawEvent as RawEvent,
+    )
+    from .models import (
         SentMessage as SentMessage,
     )
 
@@ -74,7 +110,7 @@ _EXPORTS = {
     "SentMessage": "models",
 }
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [*sorted(_EXPORTS), "__version__"]
 
 
 def __getattr__(name: str) -> Any:

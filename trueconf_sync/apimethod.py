@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, Generic, NamedTuple, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
     from .client import Client

@@ -23,24 +23,25 @@ import random
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
 from blinker import NamedSignal
 
 from . import __version__
-from .auth import Token, fetch_token, token_expiry
 from .apimethod import RequestSpec
+from .auth import Token, fetch_token, token_expiry
 from .connection import Connection
-from .enums import ActivityType
 from .dispatcher import Dispatcher
+from .enums import ActivityType
 from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError
+from .handlers import HandlerRegistry
 from .methods import ApiMethods
 from .models import AuthInfo, Message
 from .models.binding import bind_client
-from .handlers import HandlerRegistry
 from .signals import connection_state_changed
 from .tls import Verify, check_verify, websocket_sslopt
 
@@ -243,7 +244,7 @@ class Client(ApiMethods, HandlerRegistry):
         for receiver in connection_state_changed.receivers_for(self):
             try:
                 receiver(self, state=state, reason=reason)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("connection_state_changed receiver raised")
 
     def wait_connected(self, timeout: float | None = None) -> bool:

@@ -20,9 +20,10 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import Future, InvalidStateError
-from typing import Any, Callable
+from typing import Any
 
 import websocket
 
@@ -58,7 +59,7 @@ _AUTH_CODES = frozenset({201, 202, 203, 204})
 class Pending:
     """A request waiting for its response: the Future, how to parse the payload, a deadline."""
 
-    __slots__ = ("future", "method", "parse", "deadline")
+    __slots__ = ("deadline", "future", "method", "parse")
 
     def __init__(self, method: str, parse: Callable[[Any], Any], deadline: float) -> None:
         self.future: Future[Any] = Future()
@@ -269,7 +270,7 @@ class Connection:
         elif kind == 1:
             try:
                 self._on_request(self, frame)
-            except Exception:  # noqa: BLE001 - the reader must survive anything
+            except Exception:
                 log.exception("error while queueing server request %r", frame.get("method"))
         else:
             log.warning("ignoring a frame of unknown type %r", kind)
@@ -336,7 +337,7 @@ class Connection:
         if self._shutdown(error):
             try:
                 self._on_lost(self, error)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("error in the connection-lost callback")
 
     def close(self, error: ConnectionLostError | None = None, timeout: float = 2.0) -> None:
@@ -396,7 +397,7 @@ def _api_error(code: Any, payload: dict[str, Any], method: str) -> ApiError:
         number = int(code)
     except (TypeError, ValueError):
         number = -1
-    if method == "auth" and number in _AUTH_CODES or number == 203:
+    if (method == "auth" and number in _AUTH_CODES) or number == 203:
         return AuthError(number, payload, method=method)
     return ApiError(number, payload, method=method)
 

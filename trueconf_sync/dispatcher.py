@@ -16,7 +16,8 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from blinker import NamedSignal
 
@@ -189,7 +190,7 @@ class Dispatcher:
                 return
             try:
                 deliver(*item)
-            except Exception:  # noqa: BLE001 - never lose the worker
+            except Exception:
                 log.exception("error while dispatching an event")
             done[index] += 1
 
@@ -201,7 +202,7 @@ class Dispatcher:
         if spec is not None:
             try:
                 event = converter.structure(payload, spec.model)
-            except Exception:  # noqa: BLE001 - deliver it raw rather than drop it
+            except Exception:
                 log.warning("could not parse a %s event; delivering it raw", method, exc_info=True)
                 spec = None
         if event is not None:
@@ -230,7 +231,7 @@ class Dispatcher:
         for receiver in signal.receivers_for(sender):
             try:
                 receiver(sender, event=event, method=method)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 ok = False
                 log.exception("handler %s raised on %s", getattr(receiver, "__qualname__", receiver), signal.name)
         return ok

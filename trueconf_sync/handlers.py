@@ -6,7 +6,8 @@ clients in one process never see each other's events. They run on the dispatcher
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
 from blinker import NamedSignal
 

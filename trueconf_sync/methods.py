@@ -12,7 +12,8 @@ import hashlib
 import html
 import secrets
 import urllib.parse
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .apimethod import Payload, api
 from .converter import converter

@@ -1,8 +1,8 @@
 """blinker signals for server events, and the table mapping each wire event to model + signal.
 
 Every signal is sent with ``sender=<the Client>`` and two keywords, ``event`` (the typed model)
-and ``method`` (the wire method name), on a dispatcher thread, never on the reader thread. Connect with ``sender=client`` so two clients
-in one process do not see each other's events::
+and ``method`` (the wire method name), on a dispatcher thread, never on the reader thread.
+Connect with ``sender=client`` so two clients in one process do not see each other's events::
 
     from trueconf_sync import signals
 

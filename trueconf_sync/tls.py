@@ -24,7 +24,7 @@ _warned = False
 def check_verify(verify: Any) -> Verify:
     """Validate ``verify``; return it with paths as ``str``. Raises TypeError / ValueError."""
     global _warned
-    if isinstance(verify, bool) or isinstance(verify, ssl.SSLContext):
+    if isinstance(verify, (bool, ssl.SSLContext)):
         if verify is False and not _warned:
             _warned = True
             log.warning("TLS certificate verification is disabled (verify=False); use a CA bundle instead")

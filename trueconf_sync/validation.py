@@ -95,11 +95,9 @@ def check_text(
         text = value
     else:
         raise TypeError(f"{name} must be a str or formatted text, not {_type_name(value)}")
-    if own_mode is not None and parse_mode is not None:
-        if str(check_choice("parse_mode", parse_mode, ParseMode).value) != str(own_mode.value):
-            raise ValueError(
-                f"parse_mode={parse_mode!r} contradicts the {own_mode.value} formatting of {name}"
-            )
+    given = check_choice("parse_mode", parse_mode, ParseMode) if parse_mode is not None else None
+    if own_mode is not None and given is not None and given.value != str(own_mode.value):
+        raise ValueError(f"parse_mode={parse_mode!r} contradicts the {own_mode.value} formatting of {name}")
     mode = check_choice("parse_mode", parse_mode if parse_mode is not None else own_mode or "text", ParseMode)
     if not text.strip():
         raise ValueError(f"{name} must not be empty or only whitespace")

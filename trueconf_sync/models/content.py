@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from .message import Message
 
 __all__ = [
+    "CONTENT_TYPES",
     "AttachmentContent",
     "AvatarContent",
-    "CONTENT_TYPES",
     "ClearHistoryContent",
     "Content",
     "LocationContent",
