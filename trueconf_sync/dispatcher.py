@@ -151,7 +151,7 @@ class Dispatcher:
             if thread is not current:
                 thread.join(max(0.0, deadline - time.monotonic()))
         left = 0
-        for q in self._queues:
+        for q, thread in zip(self._queues, self._threads):
             while True:
                 try:
                     item = q.get_nowait()
@@ -159,6 +159,8 @@ class Dispatcher:
                     break
                 if item is not _STOP:
                     left += 1
+            if thread.is_alive():  # still in a handler (or it called stop itself): let it end after
+                q.put(_STOP)
         if left:
             how = "not acknowledged, so the server keeps them unread" if self._ack_after else "acknowledged"
             log.warning("closing with %d server events not handled (%s)", left, how)
