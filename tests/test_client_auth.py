@@ -151,14 +151,6 @@ def test_unknown_user_credentials_is_oauth_auth_error(trueconf_server):
     client.close()
 
 
-DISPATCHER_LEAK = pytest.mark.xfail(
-    strict=True,
-    reason="library bug: Client._open() starts the Dispatcher worker threads before auth and nothing "
-    "stops them when connect() fails (client.py _open / connect), so a failed `with Client(...)` leaks them",
-)
-
-
-
 def test_failed_connect_leaves_no_threads(trueconf_server, trueconf_threads):
     before = trueconf_threads()
     client = make_client(trueconf_server, token="bad.token.here")
@@ -167,7 +159,6 @@ def test_failed_connect_leaves_no_threads(trueconf_server, trueconf_threads):
     leaked = trueconf_threads() - before
     client.close()
     assert not leaked, f"threads left running after a failed connect: {sorted(t.name for t in leaked)}"
-
 
 
 def test_failed_with_block_leaves_no_threads(trueconf_server, trueconf_threads):
