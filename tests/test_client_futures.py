@@ -18,7 +18,6 @@ from trueconf_sync import (
     TrueConfError,
 )
 
-
 # ---- .future(...) -------------------------------------------------------------------------------
 
 
@@ -51,7 +50,7 @@ def test_future_of_an_api_error(trueconf_client):
 
 def test_many_futures_pipeline_on_one_connection(trueconf_server, trueconf_client, alice_chat):
     futures = [trueconf_client.send_message.future(alice_chat, f"n{i}") for i in range(100)]
-    done, not_done = wait(futures, timeout=10)
+    _done, not_done = wait(futures, timeout=10)
     assert not not_done
     ids = [f.result().message_id for f in futures]
     assert len(set(ids)) == 100

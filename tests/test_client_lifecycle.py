@@ -203,7 +203,7 @@ def test_drop_fails_all_50_pending_calls_at_once(trueconf_server, trueconf_clien
     assert not any(f.done() for f in futures)
     started = time.monotonic()
     assert trueconf_server.drop_connections() == 1
-    done, not_done = wait(futures, timeout=1.0)
+    _done, not_done = wait(futures, timeout=1.0)
     assert not not_done, f"{len(not_done)} calls still pending 1 s after the drop"
     assert time.monotonic() - started < 1.0
     for future in futures:
@@ -286,7 +286,7 @@ def test_auto_reconnect_after_a_drop(trueconf_server, trueconf_client_factory, a
     pending = [client.get_chats.future(timeout=30) for _ in range(5)]
     trueconf_server.wait_for(lambda s: s.stats["withheld"] == 5, timeout=3)
     trueconf_server.drop_connections()
-    done, not_done = wait(pending, timeout=1.0)
+    _done, not_done = wait(pending, timeout=1.0)
     assert not not_done
     assert all(isinstance(f.exception(), ConnectionLostError) for f in pending)
     trueconf_server.release_responses()

@@ -166,8 +166,9 @@ def test_server_request_burst_does_not_block_calls(trueconf_server, trueconf_cli
     for i in range(50):
         trueconf_server.push_event(
             "sendMessage",
-            {"chatId": alice_chat, "messageId": f"burst-{i}", "timestamp": 1, "author": {"id": alice.user_id, "type": 1},
-             "type": 200, "content": {"text": f"b{i}", "parseMode": "text"}},
+            {"chatId": alice_chat, "messageId": f"burst-{i}", "timestamp": 1,
+             "author": {"id": alice.user_id, "type": 1}, "type": 200,
+             "content": {"text": f"b{i}", "parseMode": "text"}},
             login="echo_bot",
         )
     started = time.monotonic()
