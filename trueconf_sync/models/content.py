@@ -14,6 +14,7 @@ from ..enums import EnvelopeType, FileReadyState, ParseMode, Role
 from .base import Model
 
 if TYPE_CHECKING:
+    from ..keyboard import InlineKeyboard
     from .message import Message
 
 __all__ = [
@@ -34,11 +35,24 @@ __all__ = [
 
 @attrs.frozen
 class TextContent(Model):
-    """Text of a plain message (200), with optional inline buttons (§12.4, raw rows of dicts)."""
+    """Text of a plain message (200), with optional inline buttons (§12.4).
+
+    ``buttons`` keeps the rows as received (never rejected, even when they break the limits);
+    :attr:`keyboard` reads them into :class:`~trueconf_sync.keyboard.InlineKeyboard`.
+    """
 
     text: str = ""
     parse_mode: ParseMode = ParseMode.TEXT
     buttons: list[list[dict[str, Any]]] | None = None
+
+    @property
+    def keyboard(self) -> InlineKeyboard | None:
+        """The inline buttons as an :class:`~trueconf_sync.keyboard.InlineKeyboard` (lenient), or None."""
+        if not self.buttons:
+            return None
+        from ..keyboard import InlineKeyboard
+
+        return InlineKeyboard.from_wire(self.buttons)
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ from .content import AttachmentContent, Content, TextContent, UnknownContent
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..keyboard import InlineKeyboard
     from .results import EditedMessage, SentMessage
 
 __all__ = ["Message"]
@@ -83,6 +84,12 @@ class Message(Model):
         if isinstance(content, Message):
             return content.parse_mode
         return content.parse_mode if isinstance(content, TextContent) else None
+
+    @property
+    def keyboard(self) -> InlineKeyboard | None:
+        """The inline buttons of a text message, else ``None``."""
+        content = self.content
+        return content.keyboard if isinstance(content, TextContent) else None
 
     @property
     def is_system(self) -> bool:
