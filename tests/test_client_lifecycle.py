@@ -240,13 +240,6 @@ def test_connect_after_a_drop_without_auto_reconnect(trueconf_server, trueconf_c
     assert trueconf_server.stats["total_connections"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: after a drop with auto_reconnect=False (or a terminal reconnect failure) _stopped "
-    "stays set; connect() clears it only when the client was closed (client.py connect(), "
-    "`self._stopped.clear()` inside `if self._closed:`), so run_forever() on the reconnected client "
-    "returns at once instead of blocking",
-)
 def test_run_forever_after_manual_reconnect_blocks(trueconf_server, trueconf_client_factory):
     client = trueconf_client_factory(auto_reconnect=False)
     trueconf_server.drop_connections()

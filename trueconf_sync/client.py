@@ -185,6 +185,7 @@ class Client(ApiMethods, HandlerRegistry):
         self._fatal: BaseException | None = None
         self._reconnect_thread: threading.Thread | None = None
         self._connected = threading.Event()
+        self._closed_done = threading.Event()  # close() finished: run_forever may return
         self._pid = os.getpid()
         self.reconnects = 0
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
@@ -283,9 +284,9 @@ class Client(ApiMethods, HandlerRegistry):
         """
         self._check_fork()
         with self._connect_lock:
-            if self._closed:
-                self._closed = False
-                self._stopped.clear()
+            self._closed = False
+            self._stopped.clear()
+            self._closed_done.clear()
             self._fatal = None
             if self.connected:
                 return self
@@ -577,6 +578,7 @@ class Client(ApiMethods, HandlerRegistry):
         self._connect_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._connected = threading.Event()
+        self._closed_done = threading.Event()
         self._state = "closed" if self._closed else "disconnected"
 
     # ---- running and closing -----------------------------------------------------------------
@@ -593,6 +595,8 @@ class Client(ApiMethods, HandlerRegistry):
         try:
             while not self._stopped.wait(0.5):
                 pass
+            if self._closed:  # closed from another thread: return once close() has finished
+                self._closed_done.wait(10.0)
         except KeyboardInterrupt:
             log.info("%s: interrupted; closing", self._name)
             self.close()
@@ -628,6 +632,7 @@ class Client(ApiMethods, HandlerRegistry):
         if session is not None:
             session.close()
         self._set_state("closed")
+        self._closed_done.set()
 
     def __enter__(self) -> Client:
         try:
