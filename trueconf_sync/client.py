@@ -221,6 +221,11 @@ class Client(ApiMethods, HandlerRegistry):
         return self._auth.user_id if self._auth is not None else None
 
     @property
+    def me(self) -> str | None:
+        """Alias of :attr:`user_id`: the bot's own TrueConf ID (None before connecting)."""
+        return self.user_id
+
+    @property
     def connection_id(self) -> str | None:
         """The server's id of the current connection (None before connecting)."""
         return self._auth.connection_id if self._auth is not None else None
