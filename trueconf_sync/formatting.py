@@ -42,13 +42,15 @@ cuts long texts into parts that each fit the 4096 limit.
 
 from __future__ import annotations
 
-import enum
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TypeAlias
 
 import attrs
+
+from .enums import ParseMode
+from .validation import MAX_TEXT_LENGTH
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -62,19 +64,6 @@ __all__ = [
     "visible_length",
 ]
 
-MAX_TEXT_LENGTH = 4096
-"""Longest ``content.text`` (and file caption) in visible characters (§8)."""
-
-
-class ParseMode(str, enum.Enum):
-    """``content.parseMode`` of a message (§5.9)."""
-
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    HTML = "html"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def _coerce_mode(value: str | ParseMode) -> ParseMode:
@@ -83,14 +72,12 @@ def _coerce_mode(value: str | ParseMode) -> ParseMode:
     Raises:
         ValueError: ``value`` is not text, markdown or html.
     """
-    if isinstance(value, ParseMode):
-        return value
-    if isinstance(value, str):
-        try:
-            return ParseMode(value.lower())
-        except ValueError:
-            pass
+    if isinstance(value, str) and value.lower() in _MODES:
+        return ParseMode(value.lower())
     raise ValueError(f"parse_mode must be one of 'text', 'markdown', 'html', got {value!r}")
+
+
+_MODES = frozenset(mode.value for mode in ParseMode)
 
 
 # ---------------------------------------------------------------------------
