@@ -237,3 +237,55 @@ def test_server_answers_client_pings(fake: FakeTrueConfServer, connect: Any) -> 
     client.ws.ping(b"hello")
     opcode, data = client.ws.recv_data(control_frame=True)
     assert (opcode, data) == (websocket.ABNF.OPCODE_PONG, b"hello")
+
+
+def test_oauth2_three_step_exchange(fake: FakeTrueConfServer, connect: Any) -> None:
+    step1 = requests.post(fake.url + "/api/v4/oauth2/token", timeout=5, json={
+        "client_id": "my-app", "grant_type": "password", "username": "echo_bot", "password": "secret"})
+    assert step1.status_code == 200
+    step2 = requests.post(fake.url + "/bridge/api/client/v1/auth/web_rest_api_token", timeout=5, json={
+        "client_id": "echo_bot", "token": step1.json()["access_token"]})
+    assert step2.status_code == 200
+    code = step2.json()["authorization_code"]
+    body = {"client_id": "user", "grant_type": "authorization_code", "code": code}
+    step3 = requests.post(fake.url + "/bridge/api/client/v1/auth/token", json=body, timeout=5)
+    assert step3.status_code == 200
+    client = connect(login=None)
+    assert client.auth(step3.json()["access_token"])["userId"] == "echo_bot@video.example.com"
+    reused = requests.post(fake.url + "/bridge/api/client/v1/auth/token", json=body, timeout=5)
+    assert reused.status_code == 401
+
+
+def test_oauth2_errors(fake: FakeTrueConfServer) -> None:
+    url = fake.url + "/api/v4/oauth2/token"
+    body = {"client_id": "my-app", "grant_type": "password", "username": "echo_bot", "password": "bad"}
+    assert requests.post(url, json=body, timeout=5).status_code == 401
+    fake.config.oauth2_scopes_ok = False
+    reply = requests.post(url, json={**body, "password": "secret"}, timeout=5)
+    assert reply.status_code == 400 and reply.json()["error"]["errors"][0]["reason"] == "invalidScope"
+
+
+def test_fail_requests_injects_error_codes(fake: FakeTrueConfServer, connect: Any) -> None:
+    client = connect()
+    fake.fail_requests(304, method="sendMessage", count=2)
+    fake.fail_requests(301)
+    assert client.request("getChats", {"count": 1, "page": 1}) == {"errorCode": 301}
+    assert client.request("getChats", {"count": 1, "page": 1}) == []
+    chat_id = client.request("createGroupChat", {"title": "x"})["chatId"]
+    content = {"text": "x", "parseMode": "text"}
+    assert client.request("sendMessage", {"chatId": chat_id, "content": content}) == {"errorCode": 304}
+    assert client.request("sendMessage", {"chatId": chat_id, "content": content}) == {"errorCode": 304}
+    assert "messageId" in client.request("sendMessage", {"chatId": chat_id, "content": content})
+    assert fake.chat_messages(chat_id)[0]["content"] == content  # failed requests did not run
+    assert len(fake.chat_messages(chat_id)) == 1
+    fake.fail_requests(201, method="auth")
+    assert connect(login=None).auth(fake.issue_token("echo_bot")) == {"errorCode": 201}
+
+
+def test_refuse_connections(fake: FakeTrueConfServer, connect: Any) -> None:
+    fake.refuse_connections(2)
+    for _ in range(2):
+        with pytest.raises(websocket.WebSocketBadStatusException):
+            connect(login=None)
+    connect()
+    assert fake.stats["refused_connections"] == 2

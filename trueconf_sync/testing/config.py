@@ -63,3 +63,5 @@ class ServerConfig:
     check_upload_size: bool = True
     #: ⚠ §1.2: add an ``errorDescription`` text next to ``errorCode`` (real servers do not).
     error_descriptions: bool = False
+    #: §12.11: ``False`` makes the OAuth2 step 1 answer 400 ``invalidScope``.
+    oauth2_scopes_ok: bool = True

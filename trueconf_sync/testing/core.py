@@ -107,11 +107,16 @@ class Core:
         self.delays: dict[str | None, float] = {}
         self.withhold: set[str | None] = set()
         self.withheld: list[tuple[Session, Any]] = []
+        self.forced_errors: dict[str | None, list[int]] = {}
+        self.refuse_next_connections = 0
         # upload limits (§3.28)
         self.max_upload_size: int | None = None
         self.upload_extensions: dict[str, Any] | None = None
         # file progress subscriptions: file id -> sessions
         self.progress_subscribers: dict[str, set[Session]] = {}
+        # OAuth2 exchange (§12.11): web API token -> user id, authorization code -> user id
+        self.web_tokens: dict[str, str] = {}
+        self.auth_codes: dict[str, str] = {}
         # recorded client calls without other visible effect
         self.activities: list[Payload] = []
         self.command_answers: list[Payload] = []
@@ -190,6 +195,17 @@ class Core:
             asyncio.get_running_loop().call_later(delay, session.send, frame)
         else:
             session.send(frame)
+
+    def forced_error(self, method: str | None) -> int | None:
+        """Pop an error code injected with ``fail_requests`` for ``method`` (or for any method but auth)."""
+        for key in (method, None) if method != "auth" else ("auth",):
+            queue = self.forced_errors.get(key)
+            if queue:
+                code = queue.pop(0)
+                if not queue:
+                    del self.forced_errors[key]
+                return code
+        return None
 
     def release(self) -> None:
         """Stop withholding and send every withheld response."""

@@ -1,10 +1,13 @@
-"""HTTP endpoints: OAuth token (§2.1), server info (§10.1), file upload (§6.1) and download (§6.2)."""
+"""HTTP endpoints: OAuth token (§2.1), the OAuth2 exchange (§12.11), server info (§10.1), file
+upload (§6.1) and download (§6.2). The OAuth2 steps answer 200 (their status codes are not known)."""
 
 from __future__ import annotations
 
 import hmac
 import json
 import mimetypes
+import secrets
+from typing import Any
 from pathlib import Path
 from aiohttp import BodyPartReader, web
 
@@ -52,6 +55,59 @@ async def oauth_token(request: web.Request) -> web.Response:
     return web.json_response(
         {"access_token": token, "token_type": "JWT", "expires_in": core.config.token_lifetime, "expires_at": exp},
         status=201, headers={"Access-Control-Allow-Origin": "*"})
+
+
+async def _json_object(request: web.Request) -> dict[str, Any] | None:
+    """The request body as a JSON object, or None."""
+    try:
+        body = json.loads(await request.text())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def oauth2_web_token(request: web.Request) -> web.Response:
+    """§12.11 step 1: ``/api/v4/oauth2/token`` (any application ``client_id``) -> web API token."""
+    core = core_of(request)
+    body = await _json_object(request)
+    if body is None or not all(isinstance(body.get(k), str) for k in ("client_id", "username", "password")):
+        return _oauth_error(400, "invalid_request", "client_id, username and password are required")
+    if not core.config.oauth2_scopes_ok:
+        return web.json_response({"error": {"errors": [{"reason": "invalidScope"}]}}, status=400)
+    user = core.state.find_user(body["username"])
+    if user is None or user.disabled or not hmac.compare_digest(user.password, body["password"]):
+        return _oauth_error(401, "invalid_grant", "Invalid username or password")
+    token = secrets.token_urlsafe(24)
+    core.web_tokens[token] = user.user_id
+    return web.json_response({"access_token": token, "token_type": "bearer", "expires_in": 3600})
+
+
+async def oauth2_authorization_code(request: web.Request) -> web.Response:
+    """§12.11 step 2: web API token + username -> one-time authorization code."""
+    core = core_of(request)
+    body = await _json_object(request) or {}
+    user_id = core.web_tokens.get(str(body.get("token")))
+    user = core.state.find_user(str(body.get("client_id", "")))
+    if user_id is None or user is None or user.user_id != user_id:
+        return _oauth_error(401, "invalid_grant", "Invalid token")
+    code = secrets.token_urlsafe(24)
+    core.auth_codes[code] = user_id
+    return web.json_response({"authorization_code": code})
+
+
+async def oauth2_bridge_token(request: web.Request) -> web.Response:
+    """§12.11 step 3: authorization code -> the JWT used in ``auth``."""
+    core = core_of(request)
+    body = await _json_object(request) or {}
+    if body.get("grant_type") != "authorization_code":
+        return _oauth_error(400, "unsupported_grant_type", "grant_type must be authorization_code")
+    user_id = core.auth_codes.pop(str(body.get("code")), None)
+    if user_id is None:
+        return _oauth_error(401, "invalid_grant", "Invalid or used authorization code")
+    token, exp = core.issue_token(user_id, core.config.token_lifetime)
+    core.changed()
+    return web.json_response({"access_token": token, "token_type": "JWT",
+                              "expires_in": core.config.token_lifetime, "expires_at": exp})
 
 
 async def server_info(request: web.Request) -> web.Response:
@@ -150,6 +206,9 @@ def add_routes(app: web.Application) -> None:
     """Register all HTTP endpoints on ``app``."""
     app.router.add_post(TOKEN_PATH, oauth_token)
     app.router.add_get(SERVER_INFO_PATH, server_info)
+    app.router.add_post("/api/v4/oauth2/token", oauth2_web_token)
+    app.router.add_post("/bridge/api/client/v1/auth/web_rest_api_token", oauth2_authorization_code)
+    app.router.add_post("/bridge/api/client/v1/auth/token", oauth2_bridge_token)
     app.router.add_post(UPLOAD_PATH, upload)
     app.router.add_get(DOWNLOAD_PATH, download)
     app.router.add_get(DOWNLOAD_PATH + "/preview", download)

@@ -331,6 +331,17 @@ class FakeTrueConfServer:
         """Send every withheld response and stop withholding."""
         self.call(self.core.release)
 
+    def fail_requests(self, code: int, method: str | None = None, count: int = 1) -> None:
+        """Answer the next ``count`` requests (of ``method``; ``None`` = any method except ``auth``)
+        with ``{"errorCode": code}`` without running them."""
+        self.call(lambda: self.core.forced_errors.setdefault(method, []).extend([code] * count))
+
+    def refuse_connections(self, count: int = 1) -> None:
+        """Refuse the next ``count`` WebSocket handshakes with HTTP 503."""
+        def work() -> None:
+            self.core.refuse_next_connections = count
+        self.call(work)
+
     def push_raw(self, text: str, login: str | None = None) -> int:
         """Send a text frame (anything, even invalid JSON) to authorised connections; return the count."""
         def work() -> int:

@@ -22,7 +22,8 @@ SUBPROTOCOL = "json.v1"
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """Serve one bot connection until it closes or is dropped."""
     core = core_of(request)
-    if len(core.sessions) >= core.config.max_connections:
+    if core.refuse_next_connections > 0 or len(core.sessions) >= core.config.max_connections:
+        core.refuse_next_connections = max(0, core.refuse_next_connections - 1)
         core.stats_refused_connections += 1
         core.changed()
         return web.Response(status=503, text="Too many connections")
@@ -142,6 +143,9 @@ def dispatch(core: Core, session: Session, request_id: int, method: Any, payload
             _check_token(core, session)
         if entry is None or (entry.since_556 and core.config.legacy_envelopes):
             raise ApiError(errors.UNKNOWN_MESSAGE, f"Unknown method: {method!r}")
+        forced = core.forced_error(name)
+        if forced is not None:
+            raise ApiError(forced, "Injected failure")
         if not isinstance(payload, dict):
             raise ApiError(core.config.malformed_payload_code, "payload must be an object")
         result = entry.handler(ctx, payload)
