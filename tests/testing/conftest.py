@@ -119,7 +119,7 @@ def connect(fake: FakeTrueConfServer) -> Iterator[Callable[..., RawClient]]:
     for client in clients:
         try:
             client.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 -- already closed by the test
             pass
 
 

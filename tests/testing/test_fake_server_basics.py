@@ -59,7 +59,7 @@ def test_oauth_success_gives_three_segment_jwt(token_request: Any) -> None:
     assert body["token_type"] == "JWT"
     assert body["expires_in"] == 31536000
     assert abs(body["expires_at"] - (time.time() + 31536000)) < 60
-    header, payload, signature = body["access_token"].split(".")
+    _, payload, _ = body["access_token"].split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["sub"] == "echo_bot@video.example.com"
     assert claims["exp"] == body["expires_at"]
@@ -289,3 +289,15 @@ def test_refuse_connections(fake: FakeTrueConfServer, connect: Any) -> None:
             connect(login=None)
     connect()
     assert fake.stats["refused_connections"] == 2
+
+
+def test_restart_keeps_state_and_port(fake: FakeTrueConfServer, connect: Any) -> None:
+    client = connect()
+    chat_id = client.request("createGroupChat", {"title": "survives"})["chatId"]
+    port = fake.port
+    fake.stop()
+    assert fake.stats["connections"] == 0
+    fake.start()
+    assert fake.port == port
+    again = connect()
+    assert again.request("getChatByID", {"chatId": chat_id})["title"] == "survives"

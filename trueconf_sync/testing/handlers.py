@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import actions, errors, files, jwt, permissions as perm
+from . import actions, errors, files, jwt
+from . import permissions as perm
 from .buttons import ButtonError, validate_buttons
 from .core import Core, Session
 from .errors import ApiError
@@ -411,7 +412,8 @@ def edit_chat_avatar(ctx: Context, payload: dict[str, Any]) -> Any:
         raise ApiError(errors.FILE_NOT_FOUND)
     ctx.core.state.require_right(chat, ctx.user_id, perm.AVATAR)
     stored = files.publish(ctx.core, temp, ready_delay=0)
-    actions.edit_avatar(ctx.core, ctx.user_id, chat, files.download_url(ctx.core, stored, base=ctx.session.base_url), ctx.session)
+    avatar_url = files.download_url(ctx.core, stored, base=ctx.session.base_url)
+    actions.edit_avatar(ctx.core, ctx.user_id, chat, avatar_url, ctx.session)
     return {}
 
 

@@ -7,8 +7,9 @@ import hmac
 import json
 import mimetypes
 import secrets
-from typing import Any
 from pathlib import Path
+from typing import Any
+
 from aiohttp import BodyPartReader, web
 
 from . import errors

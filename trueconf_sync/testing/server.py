@@ -66,6 +66,8 @@ class FakeTrueConfServer:
         """Start listening; returns once the socket is bound (``port`` then holds the real port)."""
         if self._thread is not None:
             return self
+        self._files_dir.mkdir(parents=True, exist_ok=True)  # again after a stop(): restarts keep state
+        self._stopped = False
         started: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._run, args=(started,), name="FakeTrueConfServer", daemon=True)
         self._thread.start()
@@ -78,7 +80,11 @@ class FakeTrueConfServer:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Close every connection and the listener; idempotent, bounded by ``timeout``."""
+        """Close every connection and the listener; idempotent, bounded by ``timeout``.
+
+        The state (users, chats, messages, tokens) survives: ``start()`` again listens on the same
+        port, which lets tests simulate a server restart. Stored files are deleted.
+        """
         thread, loop = self._thread, self._loop
         if thread is not None and loop is not None and not loop.is_closed():
             try:
@@ -103,7 +109,7 @@ class FakeTrueConfServer:
         asyncio.set_event_loop(loop)
         try:
             loop.run_until_complete(self._startup())
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 -- handed to start()
             started.set_exception(exc)
             loop.close()
             return
@@ -114,12 +120,16 @@ class FakeTrueConfServer:
         finally:
             try:
                 loop.run_until_complete(asyncio.wait_for(self._shutdown(), 3.0))
-            except (asyncio.TimeoutError, Exception):
+            except Exception:  # noqa: BLE001 -- shutdown must finish the thread anyway
                 log.exception("fake server: shutdown did not finish cleanly")
             for task in asyncio.all_tasks(loop):
                 task.cancel()
             loop.run_until_complete(asyncio.sleep(0))
             loop.close()
+            self.core.sessions.clear()
+            self.core.progress_subscribers.clear()
+            self.core.withheld.clear()
+            self._loop = None
             self._notify()
 
     async def _startup(self) -> None:
@@ -191,7 +201,7 @@ class FakeTrueConfServer:
         def work() -> None:
             try:
                 future.set_result(fn())
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 -- re-raised in the calling thread
                 future.set_exception(exc)
             finally:
                 self._notify()

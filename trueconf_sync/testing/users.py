@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import actions, files, permissions as perm
+from . import actions, files
+from . import permissions as perm
 from .buttons import find_button
 from .core import Core
-from .errors import ApiError
 from .state import Chat, Message, User
 
 if TYPE_CHECKING:
@@ -253,5 +253,3 @@ class SimulatedUser:
             return core.emit([target], "command", payload, include_acting=True)
         return self._server.call(work)
 
-
-__all__ = ["SimulatedUser", "ApiError"]

@@ -155,7 +155,7 @@ def dispatch(core: Core, session: Session, request_id: int, method: Any, payload
             result["errorDescription"] = exc.description
         if name == "auth" and core.config.close_on_auth_failure:
             ctx.after.append(session.abort)
-    except Exception:  # a handler bug must not kill the connection
+    except Exception:  # noqa: BLE001 -- a handler bug must not kill the connection
         log.exception("fake server: handler of %r failed", name)
         result = {"errorCode": errors.INTERNAL_ERROR}
     core.respond(session, request_id, name, result)
