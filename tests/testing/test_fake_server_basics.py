@@ -301,3 +301,27 @@ def test_restart_keeps_state_and_port(fake: FakeTrueConfServer, connect: Any) ->
     assert fake.port == port
     again = connect()
     assert again.request("getChatByID", {"chatId": chat_id})["title"] == "survives"
+
+
+def test_auth_failure_can_close_and_descriptions_can_be_added(fake: FakeTrueConfServer, connect: Any) -> None:
+    fake.config.error_descriptions = True
+    client = connect(login=None)
+    reply = client.auth("garbage")
+    assert reply["errorCode"] == 201 and isinstance(reply["errorDescription"], str)
+    assert client.request("getChats", {}) == {"errorCode": 200, "errorDescription": "Not authorized"}
+    fake.config.close_on_auth_failure = True
+    closing = connect(login=None)
+    assert closing.auth("garbage")["errorCode"] == 201
+    with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError, OSError)):
+        closing.ws.recv()
+
+
+def test_text_length_limit_is_optional(fake: FakeTrueConfServer, connect: Any) -> None:
+    client = connect()
+    chat_id = client.request("createGroupChat", {"title": "t"})["chatId"]
+    long_text = {"text": "<b>" + "x" * 10 + "</b>", "parseMode": "html"}
+    assert "messageId" in client.request("sendMessage", {"chatId": chat_id, "content": long_text})
+    fake.config.max_text_length = 10
+    assert "messageId" in client.request("sendMessage", {"chatId": chat_id, "content": long_text})  # tags free
+    fake.config.max_text_length = 9
+    assert client.request("sendMessage", {"chatId": chat_id, "content": long_text}) == {"errorCode": 300}
