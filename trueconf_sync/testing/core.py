@@ -51,6 +51,7 @@ class Session:
         self.closed = False
         #: monotonic time of the oldest WS ping still waiting for its pong
         self.ping_sent_at: float | None = None
+        self.close_requested = False
         self._next_id = 1
 
     @property
@@ -75,6 +76,11 @@ class Session:
         self.core.stats_events_sent += 1
         self.send({"type": 1, "id": request_id, "method": method, "payload": payload})
         return request_id
+
+    def close_after_flush(self) -> None:
+        """Close the WebSocket (with a close handshake) once the queued frames are sent."""
+        self.close_requested = True
+        self.queue.put_nowait(None)
 
     def abort(self) -> None:
         """Drop the TCP connection without a close handshake."""

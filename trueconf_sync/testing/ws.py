@@ -75,6 +75,8 @@ async def _writer(ws: web.WebSocketResponse, session: Session) -> None:
     while True:
         text = await session.queue.get()
         if text is None or ws.closed:
+            if text is None and session.close_requested and not session.closed and not ws.closed:
+                await ws.close()
             return
         try:
             await ws.send_str(text)
@@ -154,7 +156,7 @@ def dispatch(core: Core, session: Session, request_id: int, method: Any, payload
         if core.config.error_descriptions:
             result["errorDescription"] = exc.description
         if name == "auth" and core.config.close_on_auth_failure:
-            ctx.after.append(session.abort)
+            ctx.after.append(session.close_after_flush)
     except Exception:  # noqa: BLE001 -- a handler bug must not kill the connection
         log.exception("fake server: handler of %r failed", name)
         result = {"errorCode": errors.INTERNAL_ERROR}
