@@ -30,7 +30,7 @@ from .models import (
     TitleEdited,
     UploadLimits,
 )
-from .models.chat import Chat
+from .models.chat import Chat, ChatList
 from .validation import (
     MAX_TEXT_LENGTH,
     check_bool,
@@ -105,7 +105,7 @@ def _chats(payload: Any) -> list[Chat]:
     items = payload if isinstance(payload, list) else _object(payload).get("chats", [])
     if not isinstance(items, list):
         raise ProtocolError(f"expected a list of chats, got {type(items).__name__}")
-    return [converter.structure(item, Chat) for item in items]
+    return ChatList(converter.structure(item, Chat) for item in items)
 
 
 def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:

@@ -8,7 +8,7 @@ from ..enums import ChatType, Role
 from .base import Model
 from .message import Message
 
-__all__ = ["Chat", "Participant"]
+__all__ = ["Chat", "ChatList", "Participant"]
 
 
 @attrs.frozen
@@ -25,6 +25,22 @@ class Chat(Model):
     avatar_url: str | None = None
     last_message: Message | None = None
     unread_messages: int = 0
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the chat as a one-row table (:mod:`trueconf_sync.display`, imported on use)."""
+        from ..display import chat_html
+
+        return chat_html(self)
+
+
+class ChatList(list[Chat]):
+    """The plain ``list`` of chats ``get_chats`` returns; Jupyter shows it as a table."""
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the chats as a table (:mod:`trueconf_sync.display`, imported on use)."""
+        from ..display import chats_html
+
+        return chats_html(self)
 
 
 @attrs.frozen

@@ -120,3 +120,9 @@ class Message(Model):
     def is_unknown(self) -> bool:
         """True when the envelope type is not modelled (see ``raw``)."""
         return isinstance(self.content, UnknownContent)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the message as a one-row table (:mod:`trueconf_sync.display`, imported on use)."""
+        from ..display import message_html
+
+        return message_html(self)

@@ -83,6 +83,12 @@ class ChatHistory(Model):
     def __getitem__(self, index: int) -> Message:
         return self.messages[index]
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the messages as a table (:mod:`trueconf_sync.display`, imported on use)."""
+        from ..display import history_html
+
+        return history_html(self)
+
 
 @attrs.frozen
 class FilePreview(Model):
