@@ -111,7 +111,12 @@ def _chats(payload: Any) -> list[Chat]:
 def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
     from .keyboard import keyboard_to_wire
 
-    wire: list[list[dict[str, Any]]] = keyboard_to_wire(buttons)
+    try:
+        wire: list[list[dict[str, Any]]] = keyboard_to_wire(buttons)
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith("buttons"):
+            raise
+        raise type(exc)(f"buttons: {exc}") from None  # name the argument ("too many rows: 9 ...")
     return wire
 
 

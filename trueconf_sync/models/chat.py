@@ -26,6 +26,12 @@ class Chat(Model):
     last_message: Message | None = None
     unread_messages: int = 0
 
+    def __attrs_post_init__(self) -> None:
+        # Real servers leave chatId out of lastMessage (§5.6): it is this chat's, so the shortcuts work.
+        last = self.last_message
+        if last is not None and not last.chat_id and self.chat_id:
+            object.__setattr__(last, "chat_id", self.chat_id)
+
     def _repr_html_(self) -> str:
         """Jupyter: the chat as a one-row table (:mod:`trueconf_sync.display`, imported on use)."""
         from ..display import chat_html

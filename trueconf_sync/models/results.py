@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator
 
 import attrs
@@ -118,7 +119,8 @@ class ExtensionLimits(Model):
     """Extension filter of the upload limits: ``mode`` is ``"allow"`` or ``"block"``."""
 
     mode: str = "block"
-    list: list[str] = attrs.field(factory=list)
+    # builtins.: inside the class body ``list`` is this field (get_type_hints would read it).
+    list: builtins.list[str] = attrs.field(factory=builtins.list)
 
 
 @attrs.frozen
