@@ -333,12 +333,18 @@ class Connection:
         return self._close_error or ConnectionLostError("connection closed")
 
     def _lose(self, error: ConnectionLostError) -> None:
-        """The connection ended by itself: close it and tell the owner once."""
-        if self._shutdown(error):
-            try:
-                self._on_lost(self, error)
-            except Exception:
-                log.exception("error in the connection-lost callback")
+        """The connection ended by itself: close it and tell the owner once.
+
+        The owner hears of it before the pending calls fail, so a caller that catches the
+        ConnectionLostError already sees the client's new state.
+        """
+        self._shutdown(error, on_closed=self._tell_owner)
+
+    def _tell_owner(self, error: ConnectionLostError) -> None:
+        try:
+            self._on_lost(self, error)
+        except Exception:  # noqa: BLE001
+            log.exception("error in the connection-lost callback")
 
     def close(self, error: ConnectionLostError | None = None, timeout: float = 2.0) -> None:
         """Close the connection (idempotent); pending calls fail with ``error``.
@@ -353,13 +359,20 @@ class Connection:
             if thread is not current and thread.is_alive():
                 thread.join(max(0.0, deadline - _monotonic()))
 
-    def _shutdown(self, error: ConnectionLostError, polite: bool = False) -> bool:
+    def _shutdown(
+        self,
+        error: ConnectionLostError,
+        polite: bool = False,
+        on_closed: Callable[[ConnectionLostError], None] | None = None,
+    ) -> bool:
         with self._state_lock:
             if self._closed:
                 return False
             self._closed = True
             self._close_error = error
         self._stop.set()
+        if on_closed is not None:
+            on_closed(error)
         pending = list(self._pending.values())
         self._pending.clear()
         for item in pending:
