@@ -2,14 +2,19 @@
 
 Threads (all named, daemon, joined by :meth:`Connection.close`):
 
-* **reader** -- ``recv`` -> ``json.loads`` -> a response resolves the pending Future with that id;
-  a server request is handed to ``on_request`` (the client acks it and queues it for handlers).
-  It never runs user code and never blocks on anything but the socket (and the send lock for acks).
+* **reader** -- reads frames (:mod:`.frames`: one ``recv`` for a whole burst) -> ``json.loads`` -> a
+  response completes the pending call with that id; a server request is handed to ``on_request``
+  (the client acks it and queues it for handlers; acks made while a burst is processed leave in one
+  write at its end). It never runs user code and never blocks on anything but the socket (and the
+  send lock).
 * **heartbeat** -- fails Futures whose deadline passed, sends WebSocket pings and closes the
   connection when the peer stops answering (PROTOCOL §1.5).
 
-Writes from any thread go through one lock. When the socket drops, every pending Future fails at
-once with :class:`~trueconf_sync.errors.ConnectionLostError` (never after its timeout).
+Writes from any thread go through one lock. When the socket drops, every pending call fails at
+once with :class:`~trueconf_sync.errors.ConnectionLostError` (never after its timeout). A pending
+call is completed exactly once, by the thread that took it out of the table (``dict.pop`` is
+atomic): the reader (answer), the heartbeat (deadline), the caller (its own timeout) or the
+shutdown (connection lost).
 """
 
 from __future__ import annotations
@@ -21,7 +26,6 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent import futures
 from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
@@ -35,6 +39,7 @@ from .errors import (
     ProtocolError,
     RequestTimeoutError,
 )
+from .frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameReader, Masker
 
 __all__ = ["Connection", "Pending"]
 
@@ -43,6 +48,8 @@ log = logging.getLogger("trueconf_sync.connection")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _loads = json.loads
 _monotonic = time.monotonic
+_get_ident = threading.get_ident
+_allocate_lock = threading.Lock
 
 #: Socket options: no Nagle delay for small request frames, TCP keepalive for idle links.
 _SOCKOPT: list[tuple[int, int, int]] = [
@@ -57,15 +64,54 @@ _AUTH_CODES = frozenset({201, 202, 203, 204})
 
 
 class Pending:
-    """A request waiting for its response: the Future, how to parse the payload, a deadline."""
+    """A request waiting for its response: how to parse the payload, a deadline, and its waiter.
 
-    __slots__ = ("deadline", "future", "method", "parse")
+    A non-blocking request carries a ``concurrent.futures.Future``; a blocking one a plain lock the
+    caller waits on (lighter than a Future's condition). :meth:`succeed` / :meth:`fail` run once, on
+    the thread that popped the request from the pending table.
+    """
 
-    def __init__(self, method: str, parse: Callable[[Any], Any], deadline: float) -> None:
-        self.future: Future[Any] = Future()
+    __slots__ = ("deadline", "error", "future", "lock", "method", "parse", "value")
+
+    def __init__(self, method: str, parse: Callable[[Any], Any], deadline: float, blocking: bool = False) -> None:
         self.method = method
         self.parse = parse
         self.deadline = deadline
+        self.value: Any = None
+        self.error: BaseException | None = None
+        if blocking:
+            self.future: Future[Any] | None = None
+            self.lock: Any = _allocate_lock()
+            self.lock.acquire()
+        else:
+            self.future = Future()
+            self.lock = None
+
+    @property
+    def done(self) -> bool:
+        """True once completed (or, for a Future, cancelled by its owner)."""
+        if self.future is not None:
+            return self.future.done()
+        return not self.lock.locked()
+
+    def succeed(self, value: Any) -> None:
+        """Complete with ``value``."""
+        if self.future is None:
+            self.value = value
+            self.lock.release()
+        else:
+            try:
+                self.future.set_result(value)
+            except InvalidStateError:  # cancelled by its owner meanwhile
+                pass
+
+    def fail(self, error: BaseException) -> None:
+        """Complete with ``error``."""
+        if self.future is None:
+            self.error = error
+            self.lock.release()
+        else:
+            _fail(self.future, error)
 
 
 class Connection:
@@ -127,6 +173,12 @@ class Connection:
         except Exception as exc:
             raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
         self._ws.settimeout(None)  # the reader blocks; liveness is the heartbeat's job
+        sock = self._ws.sock
+        assert sock is not None
+        self._sock: socket.socket = sock
+        self._masker = Masker()
+        self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
+        self._reader_ident: int | None = None
         self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
         self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"{name}-heartbeat", daemon=True)
         self._reader.start()
@@ -146,68 +198,82 @@ class Connection:
 
     def is_reader_thread(self) -> bool:
         """True when called on this connection's reader thread."""
-        return threading.current_thread() is self._reader
+        return _get_ident() == self._reader_ident
 
     # ---- sending --------------------------------------------------------------------------
 
     def request(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Future[Any]:
         """Send a request and return the Future of its parsed result (fails after ``timeout``)."""
-        request_id = next(self._ids)
         pending = Pending(method, parse, _monotonic() + timeout)
-        frame = _dumps({"type": 1, "id": request_id, "method": method, "payload": payload})
-        self._pending[request_id] = pending
-        if self._closed:  # checked after registering: close() sweeps the table once
-            self._pending.pop(request_id, None)
-            pending.future.set_exception(self._lost_error())
-            return pending.future
-        try:
-            self._send_text(frame)
-        except ConnectionLostError as exc:
-            if self._pending.pop(request_id, None) is not None:
-                _fail(pending.future, exc)
+        self._send_request(pending, payload)
+        assert pending.future is not None
         return pending.future
 
     def call(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Any:
         """Send a request and block for its result (``timeout`` seconds at most)."""
-        if self.is_reader_thread():
+        if _get_ident() == self._reader_ident:
             raise BlockingCallError(
                 f"blocking call {method!r} on the connection's reader thread would deadlock; "
                 "use the non-blocking .future(...) form in Future callbacks"
             )
-        future = self.request(method, payload, parse, timeout)
-        try:
-            return future.result(timeout)
-        except RequestTimeoutError:
-            raise
-        except futures.TimeoutError:  # our wait ended; the request may still be in the table
-            self._forget(future)
-            raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s") from None
+        pending = Pending(method, parse, _monotonic() + timeout, blocking=True)
+        request_id = self._send_request(pending, payload)
+        lock = pending.lock
+        if not lock.acquire(True, timeout):
+            if self._pending.pop(request_id, None) is not None:  # ours to fail: nobody answered
+                raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
+            lock.acquire()  # another thread took it out of the table and is completing it now
+        if pending.error is not None:
+            raise pending.error
+        return pending.value
 
-    def _forget(self, future: Future[Any]) -> None:
-        for request_id, pending in list(self._pending.items()):
-            if pending.future is future:
-                self._pending.pop(request_id, None)
-                _fail(future, RequestTimeoutError(f"{pending.method}: no answer in time"))
-                return
+    def _send_request(self, pending: Pending, payload: Any) -> int:
+        """Register ``pending`` under a new id and send its frame; failures complete it."""
+        request_id = next(self._ids)
+        frame = _dumps({"type": 1, "id": request_id, "method": pending.method, "payload": payload}).encode()
+        self._pending[request_id] = pending
+        if self._closed:  # checked after registering: close() sweeps the table once
+            if self._pending.pop(request_id, None) is not None:
+                pending.fail(self._lost_error())
+            return request_id
+        try:
+            self._send_frame(frame)
+        except ConnectionLostError as exc:
+            if self._pending.pop(request_id, None) is not None:
+                pending.fail(exc)
+        return request_id
 
     def send_ack(self, server_id: Any) -> None:
-        """Acknowledge server request ``server_id`` (PROTOCOL §1.4). Silently skipped when closed."""
+        """Acknowledge server request ``server_id`` (PROTOCOL §1.4). Silently skipped when closed.
+
+        On the reader thread, while it processes a burst, the ack joins the burst's batch (sent
+        in one write when the burst is done); elsewhere it is sent at once.
+        """
         if self._closed:
             return
+        text = b'{"type":2,"id":%d}' % server_id if type(server_id) is int else _dumps(
+            {"type": 2, "id": server_id}).encode()
+        acks = self._acks
+        if acks is not None and _get_ident() == self._reader_ident:
+            acks.append(text)
+            return
         try:
-            self._send_text(_dumps({"type": 2, "id": server_id}))
+            self._send_frame(text)
         except ConnectionLostError:
             pass
 
     def send_pong(self) -> None:
-        """Send an unsolicited pong (RFC 6455 heartbeat) while the reader is paused by backpressure."""
+        """Send an unsolicited pong (RFC 6455 heartbeat) while the reader is paused by backpressure.
+
+        Acks batched so far go out first, so a paused reader does not hold them back.
+        """
         if self._closed:
             return
         try:
-            with self._send_lock:
-                self._ws.pong(b"")
-        except Exception as exc:  # noqa: BLE001
-            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
+            self._flush_acks()
+            self._send_frame(b"", OP_PONG)
+        except ConnectionLostError:
+            pass
 
     def abandon(self) -> None:
         """Forget this connection without touching the socket (used in a forked child process).
@@ -220,39 +286,66 @@ class Connection:
             self._close_error = ConnectionLostError("connection belongs to the parent process")
         self._pending.clear()
 
-    def _send_text(self, text: str) -> None:
+    def _send_frame(self, payload: bytes, opcode: int = OP_TEXT) -> None:
         try:
             with self._send_lock:
-                self._ws.send(text)
+                self._sock.sendall(self._masker.frame(payload, opcode))
         except Exception as exc:
             error = ConnectionLostError(f"send failed: {_describe(exc)}")
             self._lose(error)
             raise self._lost_error() from exc
 
+    def _flush_acks(self) -> None:
+        """Send the acks batched by the reader thread in one write (reader thread only)."""
+        acks = self._acks
+        if not acks:
+            return
+        self._acks = []
+        try:
+            with self._send_lock:
+                frame = self._masker.frame
+                self._sock.sendall(b"".join([frame(text) for text in acks]))
+        except Exception as exc:
+            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
+            raise self._lost_error() from exc
+
     # ---- receiving ------------------------------------------------------------------------
 
     def _read_loop(self) -> None:
-        ws = self._ws
-        reason = "the server closed the connection"
+        self._reader_ident = _get_ident()
+        read = FrameReader(self._sock).read
         handle = self._handle_text
+        reason = "the server closed the connection"
         try:
             while not self._closed:
-                opcode, data = ws.recv_data(control_frame=True)
+                frames = read()
                 self.last_frame_at = _monotonic()
-                if opcode == websocket.ABNF.OPCODE_TEXT:
-                    handle(data)
-                elif opcode == websocket.ABNF.OPCODE_PONG:
-                    self._last_pong_at = self.last_frame_at
-                elif opcode == websocket.ABNF.OPCODE_CLOSE:
-                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-                    reason = f"the server closed the connection (code {code})"
+                self._acks = []
+                closing = False
+                for opcode, data in frames:
+                    if opcode == OP_TEXT:
+                        handle(data)
+                    elif opcode == OP_PING:
+                        self._send_frame(data, OP_PONG)
+                    elif opcode == OP_PONG:
+                        self._last_pong_at = self.last_frame_at
+                    elif opcode == OP_CLOSE:
+                        code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                        reason = f"the server closed the connection (code {code})"
+                        closing = True
+                        break
+                    elif opcode == OP_BINARY:
+                        log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
+                self._flush_acks()
+                self._acks = None
+                if closing:
                     break
-                elif opcode == websocket.ABNF.OPCODE_BINARY:
-                    log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
         except Exception as exc:  # noqa: BLE001 - any socket error ends the connection
             if self._closed:
                 return
             reason = f"connection lost: {_describe(exc)}"
+        finally:
+            self._reader_ident = None  # idents are reused once the thread has ended
         self._lose(ConnectionLostError(reason))
 
     def _handle_text(self, data: bytes) -> None:
@@ -281,21 +374,17 @@ class Connection:
             log.debug("response to unknown or expired request id %r", frame.get("id"))
             return
         payload = frame.get("payload")
-        future = pending.future
         if type(payload) is dict:
             code = payload.get("errorCode")
             if code:  # missing or 0 means success (PROTOCOL §1.2)
-                _fail(future, _api_error(code, payload, pending.method))
+                pending.fail(_api_error(code, payload, pending.method))
                 return
         try:
             result = pending.parse(payload)
         except Exception as exc:  # noqa: BLE001
-            _fail(future, ProtocolError(f"{pending.method}: unreadable response: {exc}"))
+            pending.fail(ProtocolError(f"{pending.method}: unreadable response: {exc}"))
             return
-        try:
-            future.set_result(result)
-        except InvalidStateError:  # cancelled or timed out meanwhile
-            pass
+        pending.succeed(result)
 
     # ---- heartbeat ------------------------------------------------------------------------
 
@@ -314,18 +403,16 @@ class Connection:
                 ping_sent_at = now
                 next_ping = now + self._ping_interval
                 try:
-                    with self._send_lock:
-                        self._ws.ping()
-                except Exception as exc:  # noqa: BLE001
-                    self._lose(ConnectionLostError(f"ping failed: {_describe(exc)}"))
+                    self._send_frame(b"", OP_PING)
+                except ConnectionLostError:
                     return
 
     def _expire(self, now: float) -> None:
-        expired = [rid for rid, p in list(self._pending.items()) if p.deadline <= now or p.future.done()]
+        expired = [rid for rid, p in list(self._pending.items()) if p.deadline <= now or p.done]
         for request_id in expired:
             pending = self._pending.pop(request_id, None)
-            if pending is not None and not pending.future.done():
-                _fail(pending.future, RequestTimeoutError(f"{pending.method}: no answer in time"))
+            if pending is not None and not pending.done:
+                pending.fail(RequestTimeoutError(f"{pending.method}: no answer in time"))
 
     # ---- closing --------------------------------------------------------------------------
 
@@ -343,7 +430,7 @@ class Connection:
     def _tell_owner(self, error: ConnectionLostError) -> None:
         try:
             self._on_lost(self, error)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("error in the connection-lost callback")
 
     def close(self, error: ConnectionLostError | None = None, timeout: float = 2.0) -> None:
@@ -373,19 +460,22 @@ class Connection:
         self._stop.set()
         if on_closed is not None:
             on_closed(error)
-        pending = list(self._pending.values())
-        self._pending.clear()
-        for item in pending:
-            _fail(item.future, error)
+        table = self._pending
+        while True:
+            try:
+                _, item = table.popitem()
+            except KeyError:
+                break
+            item.fail(error)
         if polite and self._send_lock.acquire(timeout=1.0):
             try:
-                self._ws.settimeout(1.0)
-                self._ws.send_close()
+                self._sock.settimeout(1.0)
+                self._sock.sendall(self._masker.frame((1000).to_bytes(2, "big"), OP_CLOSE))
             except Exception:  # noqa: BLE001
                 pass
             finally:
                 self._send_lock.release()
-        sock = self._ws.sock
+        sock = self._sock
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
