@@ -61,6 +61,11 @@ class ServerConfig:
     progress_interval: float = 0.2
     #: ⚠ §6.1: answer HTTP 400 when the uploaded byte count differs from `uploadFile.fileSize`.
     check_upload_size: bool = True
+    #: ⚠ §6.2: `scheme://host:port` put in download URLs instead of the connection's own address,
+    #: like a server behind a proxy that hands out its internal host name (None = the connection's).
+    download_base_url: str | None = None
+    #: fault: answer every HTTP upload with 400 and this error code (None = upload normally).
+    upload_error: int | None = None
     #: ⚠ §1.2: add an ``errorDescription`` text next to ``errorCode`` (real servers do not).
     error_descriptions: bool = False
     #: §12.11: ``False`` makes the OAuth2 step 1 answer 400 ``invalidScope``.

@@ -79,6 +79,7 @@ def _notify_progress(core: Core, stored: StoredFile) -> None:
 def download_url(core: Core, stored: StoredFile, preview: bool = False, base: str | None = None) -> str:
     """Capability URL (unguessable key) serving the file or its preview (§6.2)."""
     suffix = "/preview" if preview else ""
+    base = core.config.download_base_url or base
     return f"{base or core.base_url}{DOWNLOAD_PREFIX}/{stored.file_id}{suffix}?key={stored.key}"
 
 

@@ -138,6 +138,8 @@ async def upload(request: web.Request) -> web.Response:
     task = core.state.upload_tasks.get(task_id)
     if task is None or task.used:
         return _upload_error(f"No task found for request_id: {task_id}")
+    if core.config.upload_error is not None:
+        return _upload_error(f"Upload failed for request_id: {task_id}", core.config.upload_error)
     if not request.content_type.startswith("multipart/"):
         return _upload_error("Body must be multipart/form-data")
     task.used = True
