@@ -38,6 +38,7 @@ from .connection import Connection
 from .dispatcher import Dispatcher
 from .enums import ActivityType
 from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError
+from .files import FileMethods
 from .handlers import HandlerRegistry
 from .methods import ApiMethods
 from .models import AuthInfo, Message
@@ -72,7 +73,7 @@ def _same_user(a: str, b: str) -> bool:
     return a.split("@", 1)[0] == b.split("@", 1)[0]
 
 
-class Client(ApiMethods, HandlerRegistry):
+class Client(ApiMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:

@@ -26,6 +26,7 @@ from .models import (
     FileInfo,
     Message,
     Participant,
+    SentFile,
     SentMessage,
     TitleEdited,
     UploadLimits,
@@ -362,6 +363,44 @@ def clear_history(chat_id: str, *, for_all: bool = False, timeout: Timeout = Non
 # ---- files, wire level (§3.23-§3.28) ---------------------------------------------------------
 
 
+@api("uploadFile", _key("uploadTaskId", str))
+def create_upload_task(file_name: str, file_size: int, *, timeout: Timeout = None) -> Payload:
+    """Stage 1 of sending a file: announce its name and size; returns the ``uploadTaskId``.
+
+    The wire level of :meth:`~trueconf_sync.Client.send_file`, which does all three stages.
+    Raises ApiError 310 when the file breaks the server's upload limits.
+    """
+    return {"fileSize": check_count("file_size", file_size, minimum=0, maximum=2**53),
+            "fileName": check_id("file_name", file_name)}
+
+
+@api("sendFile", _as(SentFile))
+def send_file_by_temporal_id(
+    chat_id: str,
+    temporal_file_id: str,
+    *,
+    caption: str | FormattedText | None = None,
+    parse_mode: ParseMode | str | None = None,
+    reply_message_id: str | None = None,
+    timeout: Timeout = None,
+) -> Payload:
+    """Stage 3 of sending a file: post an uploaded file (its ``temporalFileId``) into a chat.
+
+    The wire level of :meth:`~trueconf_sync.Client.send_file`. Returns
+    :class:`~trueconf_sync.models.SentFile`; ApiError 308/310 for an unknown or used upload.
+    """
+    content: Payload = {"temporalFileId": check_id("temporal_file_id", temporal_file_id)}
+    if caption is not None:
+        text, mode = check_text("caption", caption, parse_mode)
+        content["caption"] = {"text": text, "parseMode": mode.value}
+    elif parse_mode is not None:
+        raise ValueError("parse_mode applies to the caption; give a caption or leave parse_mode out")
+    payload: Payload = {"chatId": check_id("chat_id", chat_id), "content": content}
+    if reply_message_id is not None:
+        payload["replyMessageId"] = check_id("reply_message_id", reply_message_id)
+    return payload
+
+
 @api("getFileInfo", _as(FileInfo))
 def get_file_info(file_id: str, *, timeout: Timeout = None) -> Payload:
     """Return a file's metadata and download URL (:class:`~trueconf_sync.models.FileInfo`)."""
@@ -528,6 +567,8 @@ class ApiMethods:
     edit_chat_title = edit_chat_title
     edit_chat_avatar_by_temporal_id = edit_chat_avatar_by_temporal_id
     clear_history = clear_history
+    create_upload_task = create_upload_task
+    send_file_by_temporal_id = send_file_by_temporal_id
     get_file_info = get_file_info
     subscribe_file_progress = subscribe_file_progress
     unsubscribe_file_progress = unsubscribe_file_progress

@@ -9,7 +9,7 @@ import attrs
 
 from ..enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
-from .content import AttachmentContent, Content, TextContent, UnknownContent
+from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -68,6 +68,19 @@ class Message(Model):
     def edit(self, text: Any, **kwargs: Any) -> EditedMessage:
         """Replace the text of this message (only the bot's own messages can be edited)."""
         return self._client().edit_message(self.message_id, text, **kwargs)
+
+    def download(self, destination: Any, **kwargs: Any) -> Any:
+        """Download the file of this message (attachment, photo, sticker, voice; also inside a forward).
+
+        ``destination`` and keywords as in ``client.download_file``: a file path, a directory (the
+        file keeps its sanitised name) or a writable binary file object. Returns the path or the
+        object. Raises ValueError when the message carries no file.
+        """
+        content: Any = self.content.content if isinstance(self.content, Message) else self.content
+        file_id = getattr(content, "file_id", None) if isinstance(content, (AttachmentContent, VoiceContent)) else None
+        if not file_id:
+            raise ValueError(f"message {self.message_id} has no file to download (type {int(self.type)})")
+        return self._client().download_file(file_id, destination, **kwargs)
 
     @property
     def text(self) -> str | None:

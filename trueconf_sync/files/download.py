@@ -1,0 +1,303 @@
+"""Downloading a file (PROTOCOL §6.2, §6.4): wait until it is ready, then stream it.
+
+* ``getFileInfo``; readyState 0 raises :class:`FileNotAvailableError`.
+* readyState 1 (still uploading): listen for ``uploadFileProgress`` first, subscribe, wait until
+  the progress reaches the size, polling ``getFileInfo`` meanwhile (so a download started from an
+  event handler, whose progress events queue behind it, still finishes), unsubscribe. All of it
+  within the call's ``timeout``.
+* The download URL's scheme, host and port are replaced by the client's server address: servers
+  may hand out an internal host name. The URL is a capability (it grants access by itself) and is
+  never logged or shown (:mod:`.redact`).
+* To a path: a temporary file in the same directory, renamed over the final name once complete,
+  so a failed download never leaves a partial file under that name.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from ..enums import FileReadyState
+from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
+from ..models import FileInfo
+from .errors import FileDownloadError, FileNotAvailableError
+from .names import safe_file_name, with_extension
+from .progress import Progress
+from .redact import secrets_hidden
+from .state import FileState, state_of
+from .transport import CHUNK_SIZE, network_error, session_of
+
+__all__ = ["Destination", "FileStream", "check_destination", "download", "open_stream", "server_url"]
+
+log = logging.getLogger("trueconf_sync.files")
+
+_POLL_FIRST, _POLL_MAX = 0.2, 2.0
+_GONE = (403, 404, 410)
+
+
+def server_url(url: str, base_url: str) -> str:
+    """``url`` with the scheme, host and port of ``base_url`` (relative URLs are joined to it)."""
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return urljoin(base_url + "/", url)
+    base = urlsplit(base_url)
+    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def _unavailable(file_id: str) -> FileNotAvailableError:
+    return FileNotAvailableError(file_id, "the server no longer has it (readyState 0: removed by quota or retention)")
+
+
+def _is_ready(info: FileInfo) -> bool:
+    return info.ready_state == FileReadyState.READY and bool(info.download_url)
+
+
+def ready_info(client: Any, file_id: str, seconds: float, generation: int) -> FileInfo:
+    """``getFileInfo`` of a downloadable file, waiting while it is still uploading (see module docstring)."""
+    deadline = time.monotonic() + seconds
+    info: FileInfo = client.get_file_info(file_id, timeout=seconds)
+    if _is_ready(info):
+        return info
+    if info.ready_state == FileReadyState.NOT_AVAILABLE:
+        raise _unavailable(file_id)
+    state = state_of(client)
+    with state.watch(file_id, info.size) as waiter:
+        subscribed = False
+        if info.ready_state == FileReadyState.UPLOADING:
+            subscribed = bool(client.subscribe_file_progress(file_id, timeout=seconds))
+        try:
+            return _wait(client, state, info, waiter, deadline, seconds, generation)
+        finally:
+            if subscribed:
+                _unsubscribe(client, file_id, min(seconds, 5.0))
+
+
+def _wait(client: Any, state: FileState, info: FileInfo, waiter: Any, deadline: float, seconds: float,
+          generation: int) -> FileInfo:
+    interval = _POLL_FIRST
+    next_poll = time.monotonic() + interval
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            what = "still uploading" if info.ready_state == FileReadyState.UPLOADING else "not ready"
+            raise RequestTimeoutError(f"file {info.file_id or '?'} is {what} after {seconds:g} s "
+                                      "(pass a longer timeout= to wait longer)")
+        waiter.wait(max(0.0, min(next_poll, deadline) - now))
+        state.check_open(generation)
+        if not waiter.complete and time.monotonic() < next_poll:
+            continue
+        info = client.get_file_info(info.file_id, timeout=max(0.5, min(seconds, deadline - time.monotonic())))
+        if _is_ready(info):
+            return info
+        if info.ready_state == FileReadyState.NOT_AVAILABLE:
+            raise _unavailable(info.file_id)
+        interval = _POLL_FIRST if waiter.complete else min(interval * 1.5, _POLL_MAX)
+        next_poll = time.monotonic() + interval
+
+
+def _unsubscribe(client: Any, file_id: str, seconds: float) -> None:
+    try:
+        client.unsubscribe_file_progress(file_id, timeout=seconds)
+    except TrueConfError as exc:  # the connection may be gone; the subscription goes with it
+        log.debug("unsubscribeFileProgress of %s failed: %s", file_id, exc)
+
+
+def _get(client: Any, info: FileInfo, seconds: float) -> Any:
+    """Start the GET of a ready file (status checked); the caller closes the response."""
+    import requests
+
+    assert info.download_url is not None
+    url = server_url(info.download_url, client.base_url)
+    try:
+        response = session_of(client).get(url, stream=True, timeout=(seconds, seconds))
+    except requests.RequestException as exc:
+        raise network_error(exc, f"download of file {info.file_id}", seconds) from None
+    if response.status_code >= 300:
+        response.close()
+        if response.status_code in _GONE:
+            raise FileNotAvailableError(info.file_id, f"the server refused its download link (HTTP "
+                                                      f"{response.status_code})")
+        raise FileDownloadError(f"file {info.file_id}", response.status_code, info.file_id)
+    return response
+
+
+class Destination:
+    """A checked ``destination``: a file path, a directory, or a writable binary file object."""
+
+    def __init__(self, kind: str, target: Any) -> None:
+        self.kind = kind  # "path", "directory", "object"
+        self.target = target
+
+
+def check_destination(destination: Any) -> Destination:
+    """Check ``destination`` before anything is sent.
+
+    Raises TypeError (unknown type, text-mode object), FileNotFoundError (missing directory).
+    """
+    if isinstance(destination, (str, os.PathLike)):
+        text = os.fsdecode(os.fspath(destination))
+        if not text:
+            raise ValueError("destination must not be an empty path")
+        path = Path(text)
+        if path.is_dir():
+            return Destination("directory", path)
+        if text.endswith(("/", os.sep)):
+            raise FileNotFoundError(errno.ENOENT, "destination: no such directory", text)
+        if not path.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "destination: the directory does not exist", str(path.parent))
+        return Destination("path", path)
+    if callable(getattr(destination, "write", None)):
+        mode = getattr(destination, "mode", None)
+        if isinstance(destination, io.TextIOBase) or (isinstance(mode, str) and mode and "b" not in mode):
+            raise TypeError("destination is a text-mode file object; open it in binary mode ('wb')")
+        return Destination("object", destination)
+    raise TypeError(f"destination must be a file path, a directory or a writable binary file object, "
+                    f"not {type(destination).__name__}")
+
+
+def _copy(response: Any, out: IO[bytes] | Any, info: FileInfo, progress: Progress | None,
+          check: Callable[[], None], seconds: float) -> int:
+    import requests
+
+    declared = response.headers.get("Content-Length", "")
+    total = int(declared) if declared.isdigit() else info.size
+    if progress is not None:
+        progress.start(total)
+    received = 0
+    try:
+        for chunk in response.iter_content(CHUNK_SIZE):
+            check()
+            out.write(chunk)
+            received += len(chunk)
+            if progress is not None:
+                progress.advance(len(chunk))
+    except requests.RequestException as exc:
+        raise network_error(exc, f"download of file {info.file_id}", seconds) from None
+    finally:
+        if progress is not None:
+            progress.close()
+    if not declared.isdigit() and info.size and received != info.size:
+        raise ConnectionLostError(f"download of file {info.file_id} ended after {received:,} of {info.size:,} bytes")
+    return received
+
+
+def _final_path(destination: Destination, info: FileInfo) -> Path:
+    if destination.kind == "path":
+        path: Path = destination.target
+        return path
+    fallback = safe_file_name(with_extension(f"file-{info.file_id[:16]}", info.mime_type or None), "file")
+    return Path(destination.target) / safe_file_name(info.name, fallback)
+
+
+def _write_atomically(final: Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """Write through a temporary file next to ``final``, then rename it over ``final``."""
+    temporary = final.parent / f".trueconf-{secrets.token_hex(6)}.part"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+        os.replace(temporary, final)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def download(client: Any, file_id: str, destination: Destination, progress: Progress | None,
+             timeout: float | None) -> Any:
+    """The body of ``download_file``: returns the final Path, or the caller's file object."""
+    seconds: float = client._timeout(timeout)
+    state = state_of(client)
+    generation = state.generation
+    info = ready_info(client, file_id, seconds, generation)
+    assert info.download_url is not None
+
+    def check() -> None:
+        state.check_open(generation)
+
+    with secrets_hidden(urls=(info.download_url, server_url(info.download_url, client.base_url))):
+        response = _get(client, info, seconds)
+        with response:
+            if destination.kind == "object":
+                _copy(response, destination.target, info, progress, check, seconds)
+                return destination.target
+            final = _final_path(destination, info)
+            _write_atomically(final, lambda out: _copy(response, out, info, progress, check, seconds))
+    log.debug("downloaded file %s (%d bytes)", file_id, info.size)
+    return final
+
+
+class FileStream(io.RawIOBase):
+    """A downloading file as a readable binary stream (a context manager; close it when done).
+
+    Attributes: ``file_id``, ``name``, ``size`` (bytes, as the server reports), ``mime_type``.
+    Reads raise ConnectionLostError / RequestTimeoutError on network trouble.
+    """
+
+    def __init__(self, response: Any, info: FileInfo, secrets_scope: ExitStack, seconds: float) -> None:
+        super().__init__()
+        self.file_id = info.file_id
+        self.name = info.name
+        self.size = info.size
+        self.mime_type = info.mime_type
+        self._response = response
+        self._chunks = response.iter_content(CHUNK_SIZE)
+        self._left = memoryview(b"")
+        self._scope = secrets_scope
+        self._seconds = seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        import requests
+
+        if self.closed:
+            raise ValueError("I/O operation on a closed FileStream")
+        if not self._left:
+            try:
+                self._left = memoryview(next(self._chunks, b""))
+            except requests.RequestException as exc:
+                raise network_error(exc, f"download of file {self.file_id}", self._seconds) from None
+        count = min(len(buffer), len(self._left))
+        buffer[:count] = self._left[:count]
+        self._left = self._left[count:]
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._response.close()
+            finally:
+                self._scope.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<FileStream {self.name!r} file_id={self.file_id} {self.size} bytes {state}>"
+
+
+def open_stream(client: Any, file_id: str, timeout: float | None) -> FileStream:
+    """The body of ``open_file``."""
+    seconds: float = client._timeout(timeout)
+    info = ready_info(client, file_id, seconds, state_of(client).generation)
+    assert info.download_url is not None
+    scope = ExitStack()
+    scope.enter_context(secrets_hidden(urls=(info.download_url, server_url(info.download_url, client.base_url))))
+    try:
+        response = _get(client, info, seconds)
+    except BaseException:
+        scope.close()
+        raise
+    return FileStream(response, info, scope, seconds)

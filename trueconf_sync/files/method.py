@@ -1,0 +1,125 @@
+"""The descriptor that gives each file method a blocking and a non-blocking form.
+
+A file method is written as a *prepare* function: it checks the arguments (raising before
+anything is sent) and returns a :class:`Job` holding the transfer. ``client.send_file(...)`` runs
+the job on the calling thread; ``client.send_file.future(...)`` checks the arguments at once, then
+runs the job on the client's small worker pool (:data:`~.state.MAX_FILE_WORKERS` threads,
+stopped by ``client.close()``) and returns a ``concurrent.futures.Future`` of the same result.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+from ..errors import BlockingCallError, ClientClosedError
+from .state import state_of
+
+__all__ = ["BoundFileMethod", "FileMethod", "Job", "file_method"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Job(Generic[R]):
+    """A checked transfer: ``run()`` does it; ``release()`` closes what the checks opened (idempotent)."""
+
+    def __init__(self, run: Callable[[], R], release: Callable[[], None] | None = None) -> None:
+        self._run = run
+        self._release = release
+
+    def release(self) -> None:
+        """Close files opened while checking the arguments."""
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+
+    def __call__(self) -> R:
+        try:
+            return self._run()
+        finally:
+            self.release()
+
+
+class FileMethod(Generic[P, R]):
+    """A file method of the client: a descriptor binding the prepare function to a client."""
+
+    def __init__(self, prepare: Callable[Concatenate[Any, P], Job[R]]) -> None:
+        self.prepare = prepare
+        self.name = prepare.__name__
+        functools.update_wrapper(self, prepare)  # type: ignore[arg-type]
+        signature = inspect.signature(prepare)
+        returns = signature.return_annotation
+        if isinstance(returns, str) and returns.startswith("Job[") and returns.endswith("]"):
+            returns = returns[4:-1]
+        self.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:],
+                                               return_annotation=returns)
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> FileMethod[P, R]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> BoundFileMethod[P, R]: ...
+
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        return BoundFileMethod(obj, self)
+
+    def __repr__(self) -> str:
+        return f"<FileMethod {self.name}>"
+
+
+class BoundFileMethod(Generic[P, R]):
+    """A file method bound to a client: call it to block, or use :meth:`future`."""
+
+    def __init__(self, client: Any, method: FileMethod[P, R]) -> None:
+        self._client = client
+        self._method = method
+        self.__doc__ = method.__doc__
+        self.__name__ = method.name
+        self.__signature__ = method.__signature__
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Do the transfer on this thread and return its result (see the method's docstring)."""
+        conn = getattr(self._client, "_conn", None)
+        if conn is not None and conn.is_reader_thread():
+            raise BlockingCallError(f"blocking {self._method.name} on the connection's reader thread would "
+                                    "deadlock; use the non-blocking .future(...) form in Future callbacks")
+        job = self._method.prepare(self._client, *args, **kwargs)
+        return job()
+
+    def future(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        """Check the arguments now, run the transfer on the client's file worker pool; return its Future.
+
+        Argument errors are raised here, at once. The future fails with the exceptions the blocking
+        form raises, and with ClientClosedError when the client is closed first.
+        """
+        job = self._method.prepare(self._client, *args, **kwargs)
+        if getattr(self._client, "_closed", False):
+            job.release()
+            return _failed(ClientClosedError("the client is closed; call connect() to open it again"))
+        try:
+            future = state_of(self._client).executor().submit(job)
+        except RuntimeError:  # the pool was shut down by a concurrent close()
+            job.release()
+            return _failed(ClientClosedError("the client was closed"))
+        future.add_done_callback(lambda done: job.release())
+        return future
+
+    def __repr__(self) -> str:
+        return f"<bound file method {self._method.name} of {self._client!r}>"
+
+
+def _failed(error: BaseException) -> Future[Any]:
+    future: Future[Any] = Future()
+    future.set_exception(error)
+    return future
+
+
+def file_method(prepare: Callable[Concatenate[Any, P], Job[R]]) -> FileMethod[P, R]:
+    """Decorator: make a prepare function (``self`` first) a file method of the client."""
+    return FileMethod(prepare)
