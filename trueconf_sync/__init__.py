@@ -67,6 +67,9 @@ if TYPE_CHECKING:
         RequestTimeoutError as RequestTimeoutError,
     )
     from .errors import (
+        TLSError as TLSError,
+    )
+    from .errors import (
         TrueConfError as TrueConfError,
     )
     from .models import (
@@ -102,6 +105,7 @@ _EXPORTS = {
     "ConnectionLostError": "errors",
     "ProtocolError": "errors",
     "RequestTimeoutError": "errors",
+    "TLSError": "errors",
     "TrueConfError": "errors",
     "Chat": "models",
     "ChatHistory": "models",

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError
+from .errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError
+from .tls import tls_failure
 
 if TYPE_CHECKING:
     import requests
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 __all__ = ["TOKEN_PATH", "Token", "fetch_token", "token_expiry"]
 
 TOKEN_PATH = "/bridge/api/client/v1/oauth/token"
+
+#: HTTP statuses of the token endpoint that mean "try again later" (server restarting, proxy trouble).
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @attrs.frozen
@@ -62,9 +66,10 @@ def fetch_token(
     """Exchange a username and password for a token (OAuth password grant, JSON body).
 
     Raises:
-        AuthError: the server refused (401/403/400...), with its OAuth ``error`` string.
-        ConnectionLostError: the server could not be reached. RequestTimeoutError: no answer in time.
-        ProtocolError: the answer is not a token.
+        AuthError: the server refused (401/403/400...), with its OAuth ``error`` string: terminal.
+        ConnectionLostError: the server could not be reached or answered a transient status (5xx,
+            429, 408): worth retrying. TLSError: the certificate was refused.
+        RequestTimeoutError: no answer in time. ProtocolError: the answer is not a token.
     """
     import requests
 
@@ -75,11 +80,16 @@ def fetch_token(
     except requests.Timeout as exc:
         raise RequestTimeoutError(f"token request: no answer within {timeout:g} s") from exc
     except requests.RequestException as exc:
+        tls = tls_failure(exc, base_url)
+        if tls is not None:
+            raise TLSError(tls) from exc
         raise ConnectionLostError(f"token request failed: {type(exc).__name__}: {exc}") from exc
     try:
         data = response.json()
     except ValueError:
         data = None
+    if response.status_code in TRANSIENT_STATUSES:
+        raise ConnectionLostError(f"token request: the server answered HTTP {response.status_code}; try again later")
     if response.status_code not in (200, 201):
         error = data.get("error") if isinstance(data, dict) else None
         description = data.get("error_description") if isinstance(data, dict) else None

@@ -37,14 +37,14 @@ from .auth import Token, fetch_token, token_expiry
 from .connection import Connection
 from .dispatcher import Dispatcher
 from .enums import ActivityType
-from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError
+from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError
 from .files import FileMethods
 from .handlers import HandlerRegistry
 from .methods import ApiMethods
 from .models import AuthInfo, Message
 from .models.binding import bind_client
-from .signals import connection_state_changed
-from .tls import Verify, check_verify, websocket_sslopt
+from .signals import connection_state_changed, reconnected
+from .tls import Verify, check_verify, tls_failure, websocket_sslopt
 
 if TYPE_CHECKING:
     from .activity import ChatActivityKeeper
@@ -84,8 +84,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             over OAuth on the same host, port and TLS settings. Give either a token or both of these.
         port: defaults to 443 with ``https=True`` and 4309 without (PROTOCOL §1.1).
         https: ``wss``/``https`` (default) or plain ``ws``/``http``.
-        verify: TLS verification: True, False, a CA bundle path or an ``ssl.SSLContext``;
-            applies to the WebSocket and every HTTP request.
+        verify: TLS verification: True, False, a CA bundle path, an ``ssl.SSLContext`` or
+            ``"system"`` (OS trust store, needs ``truststore``); applies to the WebSocket and every
+            HTTP request.
         timeout: default seconds each call waits for its answer.
         connect_timeout: seconds to open the connection (default: ``timeout``).
         receive_unread: ask the server to replay messages not yet acknowledged (PROTOCOL §2.3).
@@ -100,6 +101,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         ping_interval, pong_timeout: our WebSocket keepalive (0 disables our pings); a dead peer is
             noticed within about ``ping_interval + pong_timeout`` seconds.
         max_queued_events: events waiting for handlers before the reader pauses (backpressure).
+        max_pending_calls: requests waiting for their answer before new calls wait (up to their
+            timeout) for one to finish.
 
     Raises:
         ValueError, TypeError: bad arguments (e.g. neither or both of token and username/password).
@@ -128,6 +131,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         ping_interval: float = 30.0,
         pong_timeout: float = 10.0,
         max_queued_events: int = 10_000,
+        max_pending_calls: int = 10_000,
     ) -> None:
         host, port, https = _parse_server(server, port, https)
         if token is not None and (username is not None or password is not None):
@@ -147,8 +151,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             raise ValueError(f"timeout must be > 0, got {timeout!r}")
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
             raise ValueError(f"workers must be an int between 1 and 256, got {workers!r}")
-        if isinstance(max_queued_events, bool) or not isinstance(max_queued_events, int) or max_queued_events < 1:
-            raise ValueError(f"max_queued_events must be an int >= 1, got {max_queued_events!r}")
+        for name, count in (("max_queued_events", max_queued_events), ("max_pending_calls", max_pending_calls)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {count!r}")
         if ack not in ("immediate", "after_handling"):
             raise ValueError(f"ack must be 'immediate' or 'after_handling', got {ack!r}")
         self.host = host
@@ -165,6 +170,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self.reconnect_max_delay = float(reconnect_max_delay)
         self.wait_for_reconnect = wait_for_reconnect
         self.max_queued_events = max_queued_events
+        self.max_pending_calls = max_pending_calls
         self.ping_interval = float(ping_interval)
         self.pong_timeout = float(pong_timeout)
         self._verify = check_verify(verify)
@@ -182,6 +188,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._connect_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._closed = False
+        self._closing = False  # close() is draining the handlers: no new events, no reconnects
         self._stopped = threading.Event()  # set by close() or a terminal failure: ends run_forever
         self._fatal: BaseException | None = None
         self._reconnect_thread: threading.Thread | None = None
@@ -189,6 +196,10 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._closed_done = threading.Event()  # close() finished: run_forever may return
         self._pid = os.getpid()
         self.reconnects = 0
+        self._was_connected = False  # a later successful auth is a reconnect
+        self._lost_at: float | None = None
+        self._attempts = 0
+        self._token_timer: threading.Timer | None = None
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
         _LIVE_CLIENTS.add(self)
 
@@ -258,7 +269,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         """Block until the client is connected (e.g. after a reconnect); False on timeout or close."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._connected.is_set():
-            if self._closed or self._fatal is not None:
+            if self._closed or self._closing or self._fatal is not None:
                 return False
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
@@ -290,7 +301,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         """
         self._check_fork()
         with self._connect_lock:
-            self._closed = False
+            self._closed = self._closing = False
             self._stopped.clear()
             self._closed_done.clear()
             self._fatal = None
@@ -317,19 +328,10 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                 name=self._name,
             )
         refreshed = False
+        self._attempts += 1
         while True:
             token = self._get_token(force_refresh=refreshed)
-            conn = Connection(
-                self.ws_url,
-                on_request=self._on_request,
-                on_lost=self._on_lost,
-                connect_timeout=self.connect_timeout,
-                sslopt=websocket_sslopt(self._verify),
-                ping_interval=self.ping_interval,
-                pong_timeout=self.pong_timeout,
-                header=[f"User-Agent: {self.user_agent}"],
-                name=self._name,
-            )
+            conn = self._new_connection()
             payload = {
                 "token": token,
                 "tokenType": "JWT",
@@ -348,10 +350,49 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             except BaseException:
                 conn.close(ConnectionLostError("authentication failed"))
                 raise
+            if self._closed or self._closing:  # close() ran meanwhile: do not leave a live socket
+                conn.close(ClientClosedError("the client was closed"), timeout=0.5)
+                raise ClientClosedError("the client was closed while connecting")
             self._auth = info
             self._conn = conn
             self._set_state("connected")
+            self._schedule_token_refresh()
+            if self._was_connected:
+                self._announce_reconnect()
+            self._was_connected = True
+            self._attempts = 0
             return
+
+    def _new_connection(self) -> Connection:
+        """Open the WebSocket (not yet authorised); TLS failures become :class:`TLSError`."""
+        try:
+            return Connection(
+                self.ws_url,
+                on_request=self._on_request,
+                on_lost=self._on_lost,
+                connect_timeout=self.connect_timeout,
+                sslopt=websocket_sslopt(self._verify),
+                ping_interval=self.ping_interval,
+                pong_timeout=self.pong_timeout,
+                header=[f"User-Agent: {self.user_agent}"],
+                name=self._name,
+            )
+        except ConnectionLostError as exc:
+            tls = tls_failure(exc, f"{self.host}:{self.port}")
+            if tls is not None:
+                raise TLSError(tls) from exc
+            raise
+
+    def _announce_reconnect(self) -> None:
+        """Count a reconnect and send the ``reconnected`` signal (receivers' errors are logged)."""
+        self.reconnects += 1
+        downtime = time.monotonic() - self._lost_at if self._lost_at is not None else 0.0
+        log.info("%s: reconnected after %d attempt(s), %.1f s down", self._name, self._attempts, downtime)
+        for receiver in reconnected.receivers_for(self):
+            try:
+                receiver(self, attempts=self._attempts, downtime=downtime)
+            except Exception:
+                log.exception("reconnected receiver raised")
 
     def _connect_failed(self, exc: BaseException) -> None:
         """A connect attempt failed: if the client never connected, stop its handler threads too."""
@@ -384,6 +425,46 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             self._token = token
         return token.access_token
 
+    def _schedule_token_refresh(self, delay: float | None = None) -> None:
+        """With username and password: fetch a new token ahead of expiry, so a reconnect (or the
+        renewal after a 203) never waits for an expired one. One timer thread, replaced each time."""
+        self._cancel_token_timer()
+        token = self._token
+        if delay is None:
+            if self._username is None or token is None or token.expires_at is None:
+                return
+            left = token.expires_at - time.time()
+            delay = max(1.0, left - min(3600.0, max(30.0, left / 10)))
+        if self._closed or self._closing:
+            return
+        timer = threading.Timer(delay, self._refresh_token_ahead)
+        timer.name = f"{self._name}-token"
+        timer.daemon = True
+        timer.start()
+        self._token_timer = timer
+        if self._closed or self._closing:  # close() ran meanwhile and may have missed it
+            self._cancel_token_timer()
+
+    def _cancel_token_timer(self) -> None:
+        timer, self._token_timer = self._token_timer, None
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join(1.0)
+
+    def _refresh_token_ahead(self) -> None:
+        if self._closed or self._closing:
+            return
+        self._token_timer = None  # this thread is ending; do not join it from the reschedule
+        try:
+            self._get_token(force_refresh=True)
+        except Exception as exc:  # noqa: BLE001 - the next connect fetches one anyway
+            log.warning("%s: could not refresh the token ahead of its expiry: %s", self._name, exc)
+            self._schedule_token_refresh(60.0)
+            return
+        log.info("%s: token refreshed ahead of its expiry", self._name)
+        self._schedule_token_refresh()
+
     @property
     def token_expires_at(self) -> float | None:
         """Unix time when the current token expires, when known."""
@@ -397,7 +478,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         if conn is not None and not conn.closed:
             return conn
         self._check_fork()
-        if self._closed:
+        deadline = time.monotonic() + timeout
+        if self._closed or self._closing:
             raise ClientClosedError("the client is closed; call connect() to open it again")
         if self._fatal is not None:
             raise self._fatal
@@ -407,15 +489,20 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             if not self.wait_connected(timeout):
                 if self._fatal is not None:
                     raise self._fatal
-                if self._closed:
+                if self._closed or self._closing:
                     raise ClientClosedError("the client was closed while waiting for the connection")
                 raise RequestTimeoutError(f"not reconnected within {timeout:g} s")
-        with self._connect_lock:
+        # another thread may be connecting right now (up to connect_timeout): wait within our time
+        if not self._connect_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise RequestTimeoutError(f"not connected within {timeout:g} s")
+        try:
             conn = self._conn
             if conn is not None and not conn.closed:
                 return conn
-            if self._closed:
+            if self._closed or self._closing:
                 raise ClientClosedError("the client is closed; call connect() to open it again")
+            if self._fatal is not None:
+                raise self._fatal
             self._set_state("connecting")
             try:
                 self._open()
@@ -424,12 +511,30 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                 raise
             assert self._conn is not None
             return self._conn
+        finally:
+            self._connect_lock.release()
+
+    def _wait_for_slot(self, conn: Connection, timeout: float) -> None:
+        """Backpressure for callers: wait until fewer than ``max_pending_calls`` are in flight."""
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while conn.pending_count >= self.max_pending_calls and not conn.closed:
+            if time.monotonic() >= deadline:
+                raise RequestTimeoutError(
+                    f"{conn.pending_count} calls already wait for answers (max_pending_calls="
+                    f"{self.max_pending_calls}); none finished within {timeout:g} s"
+                )
+            time.sleep(pause)
+            pause = min(0.02, pause * 2)
 
     # ---- requests --------------------------------------------------------------------------
 
     def _request(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Any:
         seconds = self._timeout(timeout)
+        deadline = time.monotonic() + seconds
         conn = self._connection(seconds)
+        if conn.pending_count >= self.max_pending_calls:
+            self._wait_for_slot(conn, seconds)
         if spec.finish is not None:
             spec.finish(self, payload)
         try:
@@ -437,16 +542,19 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         except AuthError as exc:
             # 203 on an authorised connection: the server refused the request because the token
             # expired, so it is safe to renew the token, reconnect and send it once more.
-            if exc.code != 203 or not self._can_refresh or not self.auto_reconnect:
+            left = deadline - time.monotonic()
+            if exc.code != 203 or not self._can_refresh or not self.auto_reconnect or left <= 0:
                 raise
             self._renew(conn)
-            conn = self._connection(seconds)
-            result = conn.call(spec.wire, payload, spec.parse, seconds)
+            conn = self._connection(left)
+            result = conn.call(spec.wire, payload, spec.parse, max(0.001, deadline - time.monotonic()))
         return bind_client(result, self) if spec.binds else result
 
     def _request_future(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Future[Any]:
         seconds = self._timeout(timeout)
         conn = self._connection(seconds)
+        if conn.pending_count >= self.max_pending_calls:
+            self._wait_for_slot(conn, seconds)
         if spec.finish is not None:
             spec.finish(self, payload)
         parse = spec.parse
@@ -465,6 +573,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     def _renew(self, conn: Connection) -> None:
         """The token expired on ``conn``: drop it so the reconnect fetches a new token."""
+        if conn is not self._conn:  # another call renewed it already
+            return
         self._token = None
         conn.close(ConnectionLostError("the token expired; reconnecting with a new one"), timeout=0)
         self._on_lost(conn, ConnectionLostError("the token expired"))
@@ -504,14 +614,16 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     def _on_request(self, conn: Connection, frame: dict[str, Any]) -> None:
         # Reader thread: ack at once (default), then queue for the handlers. Blocks only when the
-        # queue is full (backpressure), sending unsolicited pongs meanwhile.
+        # queue is full (backpressure), sending unsolicited pongs meanwhile. While close() drains
+        # the handlers, new events are left unacknowledged: the server keeps them unread.
+        dispatcher = self._dispatcher
+        if dispatcher is None or self._closing:
+            return
         if self.ack == "immediate":
             server_id = frame.get("id")
             if type(server_id) is int:
                 conn.send_ack(server_id)
-        dispatcher = self._dispatcher
-        if dispatcher is not None:
-            dispatcher.submit(conn, frame, conn.send_pong)
+        dispatcher.submit(conn, frame, conn.send_pong)
 
     def _is_own_message(self, method: str, event: Any) -> bool:
         if method != "sendMessage" or not isinstance(event, Message):
@@ -522,8 +634,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
     # ---- connection loss and reconnect -------------------------------------------------------
 
     def _on_lost(self, conn: Connection, error: ConnectionLostError) -> None:
-        if conn is not self._conn or self._closed:
+        if conn is not self._conn or self._closed or self._closing:
             return
+        self._lost_at = time.monotonic()
         if not self.auto_reconnect:
             self._fatal = error
             self._set_state("disconnected", error)
@@ -540,7 +653,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
     def _reconnect_loop(self) -> None:
         """Reconnect with full-jitter exponential backoff until connected, closed or a terminal error."""
         attempt = 0
-        while not self._closed:
+        while not (self._closed or self._closing):
             if attempt:
                 delay = random.uniform(0, min(self.reconnect_max_delay, 0.25 * 2 ** min(attempt, 16)))
                 if self._stopped.wait(delay):
@@ -548,11 +661,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             attempt += 1
             try:
                 with self._connect_lock:
-                    if self._closed or self.connected:
+                    if self._closed or self._closing or self.connected:
                         return
                     self._open()
-                self.reconnects += 1
-                log.info("%s: reconnected after %d attempt(s)", self._name, attempt)
                 return
             except AuthError as exc:
                 if exc.retryable and self._can_refresh:
@@ -563,6 +674,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                 self._stopped.set()
                 return
             except Exception as exc:  # noqa: BLE001 - network trouble: keep trying
+                if self._closed or self._closing:
+                    return
                 log.warning("%s: reconnect attempt %d failed: %s", self._name, attempt, exc)
                 self._set_state("reconnecting", exc)
 
@@ -574,17 +687,27 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     def _after_fork(self) -> None:
         """In a forked child: forget the parent's socket and threads; connect anew on next use."""
+        # Only this thread exists in the child; the parent's locks may have been held at fork time,
+        # so every lock and event is made anew and nothing of the parent's is waited on.
         self._pid = os.getpid()
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.abandon()
         self._dispatcher = None
         self._reconnect_thread = None
-        self._session = None
+        self._token_timer = None
+        self._session = None  # its pooled sockets belong to the parent too
         self._connect_lock = threading.RLock()
         self._state_lock = threading.Lock()
         self._connected = threading.Event()
+        self._closed = self._closed or self._closing
+        self._closing = False
+        self._stopped = threading.Event()
         self._closed_done = threading.Event()
+        if self._closed:
+            self._stopped.set()
+            self._closed_done.set()
+        self._was_connected = False  # the child's first connection is its own, not a reconnect
         self._state = "closed" if self._closed else "disconnected"
 
     # ---- running and closing -----------------------------------------------------------------
@@ -601,42 +724,48 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         try:
             while not self._stopped.wait(0.5):
                 pass
-            if self._closed:  # closed from another thread: return once close() has finished
+            if self._closed or self._closing:  # closed from another thread: wait for close() to finish
                 self._closed_done.wait(10.0)
         except KeyboardInterrupt:
             log.info("%s: interrupted; closing", self._name)
             self.close()
             return
-        if self._fatal is not None and not self._closed:
+        if self._fatal is not None and not (self._closed or self._closing):
             raise self._fatal
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the connection and stop the handler threads (idempotent, any thread).
 
-        Pending calls fail with :class:`ClientClosedError`. Queued events get up to ``timeout``
-        seconds to be handled; the number left over is logged (in after-handling mode they stay
-        unacknowledged, so the server delivers them again on the next connection).
+        First the handlers drain: events already queued get up to ``timeout`` seconds, on the
+        still open connection (their replies and after-handling acks go out); new events are
+        left unacknowledged. Then pending calls fail with :class:`ClientClosedError` and the
+        socket closes. Events left over are logged (in after-handling mode they stay unread on
+        the server, which delivers them again on the next connection).
         """
+        self._check_fork()
         with self._state_lock:
-            if self._closed:
+            if self._closed or self._closing:
                 return
-            self._closed = True
+            self._closing = True
         self._stopped.set()
         deadline = time.monotonic() + timeout
-        if self._pid != os.getpid():
-            self._after_fork()
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close(ClientClosedError("the client was closed"), timeout=min(2.0, timeout))
-        thread = self._reconnect_thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
+        self._cancel_token_timer()
         dispatcher, self._dispatcher = self._dispatcher, None
         if dispatcher is not None:
             dispatcher.stop(max(0.0, deadline - time.monotonic()))
+        self._closed = True
+        thread = self._reconnect_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            left = deadline - time.monotonic()
+            conn.close(ClientClosedError("the client was closed"), timeout=min(2.0, max(0.2, left)))
         session, self._session = self._session, None
         if session is not None:
             session.close()
+        self._closing = False
+        self._was_connected = False
         self._set_state("closed")
         self._closed_done.set()
 

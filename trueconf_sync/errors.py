@@ -6,7 +6,8 @@
     ├── ApiError                  errorCode in a response (PROTOCOL §7); .code, .name, .payload
     │   └── AuthError             auth refused (201-204), OAuth token refused, expired token
     ├── ConnectionLostError       the socket dropped or could not be opened
-    │   └── ClientClosedError     the client was closed by the user
+    │   ├── ClientClosedError     the client was closed by the user
+    │   └── TLSError              the server's certificate was refused (or the TLS handshake failed)
     ├── RequestTimeoutError       also a builtin TimeoutError
     ├── BlockingCallError         a blocking call on the reader thread (also a RuntimeError)
     └── ProtocolError             the server answered something that does not follow the protocol
@@ -29,6 +30,7 @@ __all__ = [
     "ConnectionLostError",
     "ProtocolError",
     "RequestTimeoutError",
+    "TLSError",
     "TrueConfError",
     "error_name",
 ]
@@ -178,6 +180,14 @@ class ConnectionLostError(TrueConfError, ConnectionError):
 
 class ClientClosedError(ConnectionLostError):
     """The client has been closed; open a new one (or call ``connect()`` again)."""
+
+
+class TLSError(ConnectionLostError):
+    """TLS failed: the server's certificate is not trusted or not valid for its host name.
+
+    The message says why and how to trust a company CA (``verify=<CA bundle>``, an
+    ``ssl.SSLContext`` or ``verify="system"``). Never fixed by retrying with the same settings.
+    """
 
 
 class RequestTimeoutError(TrueConfError, TimeoutError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ssl
 from typing import TYPE_CHECKING, Any
 
-from .tls import Verify, requests_verify
+from .tls import SYSTEM, Verify, requests_verify, system_context
 
 if TYPE_CHECKING:
     import requests
@@ -21,6 +21,8 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
+    if isinstance(verify, str) and verify == SYSTEM:
+        verify = system_context()
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
     session.verify = requests_verify(verify)
@@ -30,6 +32,12 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
             def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
                 kwargs["ssl_context"] = verify
                 super().init_poolmanager(*args, **kwargs)
+
+            def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+                # requests would point the connection at certifi's bundle, which urllib3 then
+                # loads INTO the caller's context: trust exactly what the context trusts instead.
+                super().cert_verify(conn, url, verify, cert)
+                conn.ca_certs = conn.ca_cert_dir = None
 
         session.mount("https://", _ContextAdapter())
     return session

@@ -12,7 +12,8 @@ Connect with ``sender=client`` so two clients in one process do not see each oth
 ``event_received`` fires for every server request, after the specific signal, with the typed
 event (or :class:`~trueconf_sync.models.RawEvent` for methods this library does not know).
 ``connection_state_changed`` fires with ``state`` and ``reason`` when the client connects,
-disconnects or reconnects.
+disconnects or reconnects; ``reconnected`` fires with ``attempts`` and ``downtime`` (seconds)
+once a dropped connection is authorised again (on the thread that reconnected).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ __all__ = [
     "message_removed",
     "participant_added",
     "participant_removed",
+    "reconnected",
     "role_changed",
     "upload_limits_changed",
 ]
@@ -78,6 +80,9 @@ button_clicked: NamedSignal = _ns.signal("button-clicked", doc="A command button
 event_received: NamedSignal = _ns.signal("event-received", doc="Every server request, typed or raw.")
 connection_state_changed: NamedSignal = _ns.signal(
     "connection-state-changed", doc="The client's connection state changed (state, reason)."
+)
+reconnected: NamedSignal = _ns.signal(
+    "reconnected", doc="Connected and authorised again after a drop (attempts, downtime in seconds)."
 )
 
 

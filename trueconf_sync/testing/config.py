@@ -70,3 +70,10 @@ class ServerConfig:
     error_descriptions: bool = False
     #: §12.11: ``False`` makes the OAuth2 step 1 answer 400 ``invalidScope``.
     oauth2_scopes_ok: bool = True
+    #: fault: do not answer the client's WebSocket pings (the server's own pings go on).
+    ignore_pings: bool = False
+    #: fault: send every server request twice (the copy with the next server id), as a redelivery would.
+    duplicate_events: bool = False
+    #: fault: answer requests out of order -- hold responses in groups of this size (>= 2) and send
+    #: each group reversed; a group not filled within 50 ms is flushed as it is.
+    reorder_responses: int = 0

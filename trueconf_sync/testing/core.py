@@ -47,11 +47,14 @@ class Session:
         self.token: str | None = None
         self.receive_system = False
         self.pending: dict[int, Pending] = {}
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        #: frames to send: text, (raw bytes, opcode) for fault injection, or None to end
+        self.queue: asyncio.Queue[str | tuple[bytes, int] | None] = asyncio.Queue()
         self.closed = False
         #: monotonic time of the oldest WS ping still waiting for its pong
         self.ping_sent_at: float | None = None
         self.close_requested = False
+        #: fault: a frozen connection neither reads nor writes (a half-open link), see ``freeze``
+        self.frozen = False
         self._next_id = 1
 
     @property
@@ -64,6 +67,11 @@ class Session:
         if not self.closed:
             self.queue.put_nowait(text)
 
+    def send_raw(self, data: bytes, opcode: int) -> None:
+        """Queue raw bytes as one frame of ``opcode`` (fault injection: invalid UTF-8, binary)."""
+        if not self.closed:
+            self.queue.put_nowait((data, opcode))
+
     def send(self, frame: Any) -> None:
         """Queue a JSON frame."""
         self.send_text(json.dumps(frame, ensure_ascii=False))
@@ -75,7 +83,18 @@ class Session:
         self.pending[request_id] = Pending(method, message_id)
         self.core.stats_events_sent += 1
         self.send({"type": 1, "id": request_id, "method": method, "payload": payload})
+        if self.core.config.duplicate_events:  # fault: the same event again, as a redelivery
+            self._next_id += 1
+            self.pending[request_id + 1] = Pending(method, message_id)
+            self.core.stats_duplicates_sent += 1
+            self.send({"type": 1, "id": request_id + 1, "method": method, "payload": payload})
         return request_id
+
+    def freeze(self) -> None:
+        """Stop reading and writing without closing: the peer sees a silent, half-open link."""
+        self.frozen = True
+        if self.transport is not None:
+            self.transport.pause_reading()  # type: ignore[attr-defined]
 
     def close_after_flush(self) -> None:
         """Close the WebSocket (with a close handshake) once the queued frames are sent."""
@@ -109,12 +128,19 @@ class Core:
         self.stats_bad_frames = 0
         self.stats_total_connections = 0
         self.stats_refused_connections = 0
+        self.stats_duplicates_sent = 0
+        self.stats_dropped_on: Counter[str] = Counter()
         # fault injection
         self.delays: dict[str | None, float] = {}
         self.withhold: set[str | None] = set()
         self.withheld: list[tuple[Session, Any]] = []
         self.forced_errors: dict[str | None, list[int]] = {}
         self.refuse_next_connections = 0
+        #: fault: request method (or "upload", "oauth") -> how many more connections to drop on it
+        self.drop_on: Counter[str] = Counter()
+        #: fault: HTTP statuses the OAuth token endpoint answers next, in order
+        self.oauth_failures: list[int] = []
+        self._reorder: dict[Session, list[Any]] = {}
         # upload limits (§3.28)
         self.max_upload_size: int | None = None
         self.upload_extensions: dict[str, Any] | None = None
@@ -199,8 +225,31 @@ class Core:
         delay = self.delays.get(method, self.delays.get(None, 0.0))
         if delay > 0:
             asyncio.get_running_loop().call_later(delay, session.send, frame)
+        elif self.config.reorder_responses > 1:
+            self._reorder_send(session, frame)
         else:
             session.send(frame)
+
+    def _reorder_send(self, session: Session, frame: Any) -> None:
+        """Fault ``reorder_responses``: send responses in reversed groups (flushed after 50 ms)."""
+        group = self._reorder.setdefault(session, [])
+        group.append(frame)
+        if len(group) >= self.config.reorder_responses:
+            self._flush_reordered(session)
+        elif len(group) == 1:
+            asyncio.get_running_loop().call_later(0.05, self._flush_reordered, session)
+
+    def _flush_reordered(self, session: Session) -> None:
+        for frame in reversed(self._reorder.pop(session, [])):
+            session.send(frame)
+
+    def should_drop(self, what: str) -> bool:
+        """Fault ``drop_on``: True (and count it) when the connection must be dropped at ``what``."""
+        if self.drop_on[what] <= 0:
+            return False
+        self.drop_on[what] -= 1
+        self.stats_dropped_on[what] += 1
+        return True
 
     def forced_error(self, method: str | None) -> int | None:
         """Pop an error code injected with ``fail_requests`` for ``method`` (or for any method but auth)."""
@@ -236,4 +285,6 @@ class Core:
             "unacked": sum(len(s.pending) for s in self.sessions),
             "bad_frames": self.stats_bad_frames,
             "withheld": len(self.withheld),
+            "duplicates_sent": self.stats_duplicates_sent,
+            "dropped_on": dict(self.stats_dropped_on),
         }

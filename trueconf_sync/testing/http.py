@@ -31,6 +31,11 @@ def _oauth_error(status: int, error: str, description: str) -> web.Response:
 async def oauth_token(request: web.Request) -> web.Response:
     """Password grant: 201 with a JWT; 400/401/403 with an OAuth error body."""
     core = core_of(request)
+    if core.oauth_failures:  # fault: e.g. 503 while the server restarts
+        return _oauth_error(core.oauth_failures.pop(0), "temporarily_unavailable", "Injected failure")
+    if core.should_drop("oauth") and request.transport is not None:
+        request.transport.abort()
+        raise web.HTTPServiceUnavailable()
     if not core.config.password_auth_enabled:
         return web.json_response({"error": "auth_method_disabled"}, status=403)
     if request.content_type != "application/json":
@@ -142,6 +147,10 @@ async def upload(request: web.Request) -> web.Response:
         return _upload_error(f"Upload failed for request_id: {task_id}", core.config.upload_error)
     if not request.content_type.startswith("multipart/"):
         return _upload_error("Body must be multipart/form-data")
+    if core.should_drop("upload") and request.transport is not None:  # fault: dies mid-upload
+        await request.content.read(CHUNK)
+        request.transport.abort()
+        raise web.HTTPServiceUnavailable()
     task.used = True
     temporal_id = new_hex_id()
     file_path, preview_path = core.files_dir / temporal_id, core.files_dir / f"{temporal_id}.preview"

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import ServerConfig
 from .core import Core, log
+from .faults import FaultHooks
 
 if TYPE_CHECKING:
+    import ssl
+
     from aiohttp import web
 
     from .users import SimulatedUser
@@ -28,10 +31,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class FakeTrueConfServer:
+class FakeTrueConfServer(FaultHooks):
     """A fake TrueConf Server speaking the Chatbot Connector protocol on a real socket.
 
     Keyword options not listed map to :class:`ServerConfig` fields (e.g. ``file_ready_delay``).
+    ``ssl_context`` (a server-side :class:`ssl.SSLContext` with its certificate loaded) serves
+    HTTPS and WSS instead of plain HTTP and WS on the same port.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, server_name: str = "video.example.com",
@@ -39,7 +44,8 @@ class FakeTrueConfServer:
                  pong_timeout: float = 10.0, error_code_zero: bool = False, self_echo: bool = False,
                  events_for_own_actions: bool = False, history_includes_from: bool = True,
                  max_connections: int = 128, retry_after_ms: int = 5000, token_lifetime: int = 31536000,
-                 control_api: bool = False, **options: Any) -> None:
+                 control_api: bool = False, ssl_context: ssl.SSLContext | None = None,
+                 **options: Any) -> None:
         self.config = ServerConfig(
             server_name=server_name, version=version, legacy_envelopes=legacy_envelopes,
             ping_interval=ping_interval, pong_timeout=pong_timeout, error_code_zero=error_code_zero,
@@ -49,6 +55,7 @@ class FakeTrueConfServer:
         self._host = host
         self._port = port
         self._control_api = control_api
+        self._ssl_context = ssl_context
         self._files_dir = Path(tempfile.mkdtemp(prefix="fake-trueconf-"))
         self._cond = threading.Condition()
         self._generation = 0
@@ -140,7 +147,7 @@ class FakeTrueConfServer:
         app = build_app(self.core, self if self._control_api else None)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
+        site = web.TCPSite(self._runner, self._host, self._port, ssl_context=self._ssl_context)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
@@ -168,16 +175,16 @@ class FakeTrueConfServer:
 
     @property
     def url(self) -> str:
-        """``http://host:port`` (a wildcard host is reported as 127.0.0.1)."""
+        """``http://host:port`` or ``https://`` (a wildcard host is reported as 127.0.0.1)."""
         host = "127.0.0.1" if self._host in ("0.0.0.0", "", "::") else self._host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self._port}"
+        return f"{'https' if self._ssl_context is not None else 'http'}://{host}:{self._port}"
 
     @property
     def ws_url(self) -> str:
-        """``ws://host:port/websocket/chat_bot/``."""
-        return self.url.replace("http://", "ws://", 1) + "/websocket/chat_bot/"
+        """``ws://host:port/websocket/chat_bot/`` (``wss://`` with TLS)."""
+        return "ws" + self.url[len("http"):] + "/websocket/chat_bot/"
 
     # --- running work on the loop -------------------------------------------------------------
 

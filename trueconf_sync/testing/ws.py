@@ -42,7 +42,8 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
             if msg.type == WSMsgType.TEXT:
                 handle_text(core, session, msg.data)
             elif msg.type == WSMsgType.PING:
-                await ws.pong(msg.data)
+                if not core.config.ignore_pings and not session.frozen:
+                    await ws.pong(msg.data)
             elif msg.type == WSMsgType.PONG:
                 session.ping_sent_at = None
             elif msg.type == WSMsgType.BINARY:
@@ -74,12 +75,17 @@ async def _writer(ws: web.WebSocketResponse, session: Session) -> None:
     """Send queued frames in order; a ``None`` in the queue ends the task."""
     while True:
         text = await session.queue.get()
+        while session.frozen and not session.closed:  # fault: hold everything while frozen
+            await asyncio.sleep(0.05)
         if text is None or ws.closed:
             if text is None and session.close_requested and not session.closed and not ws.closed:
                 await ws.close()
             return
         try:
-            await ws.send_str(text)
+            if isinstance(text, tuple):
+                await ws.send_frame(text[0], WSMsgType(text[1]))
+            else:
+                await ws.send_str(text)
         except (ConnectionError, RuntimeError):
             session.abort()
             return
@@ -92,6 +98,8 @@ async def _pinger(ws: web.WebSocketResponse, session: Session) -> None:
     while not ws.closed and not session.closed:
         await asyncio.sleep(max(0.01, min(0.5, config.ping_interval / 4, config.pong_timeout / 4)))
         now = time.monotonic()
+        if session.frozen:
+            continue
         sent_at = session.ping_sent_at
         if sent_at is not None and now - sent_at > config.pong_timeout:
             log.info("no pong from %s for %.1fs, dropping the connection", session.remote, now - sent_at)
@@ -131,6 +139,9 @@ def dispatch(core: Core, session: Session, request_id: int, method: Any, payload
     """Run the handler of ``method`` and answer; never raises."""
     name = method if isinstance(method, str) else None
     core.stats_requests[name if name is not None else "<invalid>"] += 1
+    if name is not None and core.should_drop(name):  # fault: the link dies before the answer
+        session.abort()
+        return
     if name in ALIASES and core.config.accept_get_chat_by_id_alias:
         name = ALIASES[name]
     entry = METHODS.get(name) if name is not None else None
