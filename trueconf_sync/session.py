@@ -23,7 +23,17 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
 
     if isinstance(verify, str) and verify == SYSTEM:
         verify = system_context()
-    session = requests.Session()
+
+    class _Session(requests.Session):
+        def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify; the
+            # client's explicit verify= (False, a CA bundle, an SSLContext) must win instead.
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if verify is None and self.verify is not True:
+                settings["verify"] = self.verify
+            return settings
+
+    session = _Session()
     session.headers["User-Agent"] = user_agent
     session.verify = requests_verify(verify)
     if isinstance(verify, ssl.SSLContext):
