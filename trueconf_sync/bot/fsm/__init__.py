@@ -1,0 +1,23 @@
+"""Finite-state machine for dialogs: states, the per-(chat, user) context, storages."""
+
+from __future__ import annotations
+
+from .context import FSMContext
+from .memory import MemoryStorage
+from .sqlite import SQLiteStorage
+from .state import State, StateFilter, StatesGroup, any_state, default_state
+from .storage import KeyStrategy, Storage, StorageKey
+
+__all__ = [
+    "FSMContext",
+    "KeyStrategy",
+    "MemoryStorage",
+    "SQLiteStorage",
+    "State",
+    "StateFilter",
+    "StatesGroup",
+    "Storage",
+    "StorageKey",
+    "any_state",
+    "default_state",
+]
