@@ -189,3 +189,18 @@ def test_system_messages_have_their_own_kind(trueconf_client_factory: Any, alice
     alice.rename_chat(group, "Renamed")
     assert ask(alice, group, "hi") == "plain"
     assert "system_message:21" in kinds
+
+
+def test_two_dispatchers_on_one_client_each_handle_the_event(trueconf_client_factory: Any, alice: Any,
+                                                             wait_until: Any) -> None:
+    audit: list[str] = []
+    main, auditor = Dispatcher(), Dispatcher(name="audit")
+    main.message()(lambda message: message.answer("main"))
+    auditor.message()(lambda message: audit.append(message.text or ""))
+    bot = start_bot(trueconf_client_factory, main)
+    auditor.attach(bot)
+    assert ask(alice, alice.p2p_chat_with("echo_bot"), "both") == "main"
+    wait_until(lambda: audit == ["both"])
+    assert auditor.detach(bot) and not auditor.detach(bot)
+    with pytest.raises(ValueError, match="already attached"):
+        main.attach(bot)
