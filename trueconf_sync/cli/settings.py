@@ -44,7 +44,7 @@ ENV_VARS: Mapping[str, str] = {
     "TRUECONF_SERVER": "server host name, host:port or https://host:port",
     "TRUECONF_PORT": "port (default 443 with HTTPS, 4309 without)",
     "TRUECONF_HTTPS": "true/false: wss/https (default) or plain ws/http",
-    "TRUECONF_VERIFY": "true/false or a CA bundle path: TLS certificate check",
+    "TRUECONF_VERIFY": "TLS certificate check: true, false, system (OS trust store) or a CA bundle",
     "TRUECONF_TOKEN": "access token (or TRUECONF_TOKEN_FILE: a file holding it)",
     "TRUECONF_USERNAME": "bot login, used with the password instead of a token",
     "TRUECONF_PASSWORD": "bot password (or TRUECONF_PASSWORD_FILE: a file holding it)",
@@ -175,7 +175,7 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
 
 def _read_secret_file(path: str, what: str) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path!r}: {exc.strerror or exc}") from None
     value = text.strip()
@@ -250,8 +250,10 @@ def _verify(value: Any, where: str) -> bool | str:
     text = str(value).strip()
     if text.lower() in _TRUE | _FALSE:
         return text.lower() in _TRUE
+    if text.lower() == "system":  # the operating system's trust store (Client(verify="system"))
+        return "system"
     if not os.path.exists(text):
-        raise UsageError(f"{where}: CA bundle {text!r} does not exist (or use true/false)")
+        raise UsageError(f"{where}: CA bundle {text!r} does not exist (or use true, false or system)")
     return text
 
 
@@ -297,7 +299,7 @@ def load_settings(
     given = {k: v for k, v in (flags or {}).items() if v is not None}
     config_path = config if config is not None else env.get("TRUECONF_CONFIG") or None
     section = profile or env.get("TRUECONF_PROFILE") or DEFAULT_PROFILE
-    path = Path(config_path) if config_path else default_config_path(env)
+    path = Path(config_path).expanduser() if config_path else default_config_path(env)
     from_file, label = _read_config(path, section, explicit=bool(config_path) or section != DEFAULT_PROFILE)
     # Layers, highest precedence first: (name of the source for messages, values).
     layers: list[tuple[dict[str, str], dict[str, Any]]] = [
