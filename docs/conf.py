@@ -3,7 +3,7 @@
 Build (warnings are errors, as in CI)::
 
     pip install -e '.[docs]'
-    python -m sphinx -W --keep-going -b html docs docs/_build/html
+    python -m sphinx -W --keep-going -b html docs build/docs
 """
 
 from __future__ import annotations
