@@ -7,6 +7,15 @@ Threads (all named, daemon, joined by :meth:`Connection.close`):
   (the client acks it and queues it for handlers; acks made while a burst is processed leave in one
   write at its end). It never runs user code and never blocks on anything but the socket (and the
   send lock).
+* **a blocking caller** -- while the reader thread is parked (see below), a thread blocked in
+  :meth:`Connection.call` reads the socket itself until its own answer comes ("leader"): a
+  sequential caller then wakes straight from ``recv`` instead of waiting for the reader thread to
+  wake it, the thread hop that otherwise dominates a round trip. The leader completes answers of
+  other blocking calls too (that only releases their locks); anything else -- server requests,
+  answers to Futures (their callbacks are user code), close frames -- goes to the reader thread,
+  which the leader wakes and hands the socket to. The reader thread parks for a few milliseconds
+  after completing a blocking call when nothing else is pending (sequential traffic), and the
+  leaders keep it parked while they come back to back. One lock (``_read_lock``) guards reading.
 * **heartbeat** -- fails Futures whose deadline passed, sends WebSocket pings and closes the
   connection when the peer stops answering (PROTOCOL §1.5).
 
@@ -22,9 +31,12 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
+import select
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from typing import Any
@@ -61,6 +73,12 @@ for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT"
         _SOCKOPT.append((socket.IPPROTO_TCP, getattr(socket, _name), _value))
 
 _AUTH_CODES = frozenset({201, 202, 203, 204})
+#: How long the reader thread stays parked after a blocking call completed with nothing else
+#: pending, so that the next sequential call can read its own answer (0 without ``select.poll``).
+PARK_SECONDS = 0.005 if hasattr(select, "poll") else 0.0
+#: Pseudo opcode of a deferred text frame that a leader has parsed already.
+_PARSED = -1
+_ANSWERED = object()
 
 
 class Pending:
@@ -129,6 +147,11 @@ class Connection:
         header: extra HTTP headers of the handshake (User-Agent).
     """
 
+    #: Set by the dispatcher while the reader waits for room in the event queue (backpressure).
+    reading_paused = False
+    #: Frames written so far (the heartbeat's progress marker for stalled writes).
+    _sends = 0
+
     def __init__(
         self,
         url: str,
@@ -177,8 +200,21 @@ class Connection:
         assert sock is not None
         self._sock: socket.socket = sock
         self._masker = Masker()
+        self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
+        # who reads: the reader thread, or a blocking caller while the reader is parked
+        self._read_lock = threading.Lock()
+        self._park = threading.Condition(threading.Lock())
+        self._parked = False
+        self._wake = False  # the reader thread is wanted: stop parking
+        self._park_until = 0.0
+        self._deferred: deque[tuple[int, Any]] = deque()  # frames a leader left to the reader
+        self._poller: Any = None
+        self._ssl = hasattr(sock, "pending")
+        if PARK_SECONDS > 0:
+            self._poller = select.poll()
+            self._poller.register(sock, select.POLLIN)
         self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
         self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"{name}-heartbeat", daemon=True)
         self._reader.start()
@@ -206,6 +242,8 @@ class Connection:
         """Send a request and return the Future of its parsed result (fails after ``timeout``)."""
         pending = Pending(method, parse, _monotonic() + timeout)
         self._send_request(pending, payload)
+        if self._parked:  # its answer needs the reader thread
+            self._unpark()
         assert pending.future is not None
         return pending.future
 
@@ -216,13 +254,19 @@ class Connection:
                 f"blocking call {method!r} on the connection's reader thread would deadlock; "
                 "use the non-blocking .future(...) form in Future callbacks"
             )
-        pending = Pending(method, parse, _monotonic() + timeout, blocking=True)
+        deadline = _monotonic() + timeout
+        pending = Pending(method, parse, deadline, blocking=True)
         request_id = self._send_request(pending, payload)
         lock = pending.lock
-        if not lock.acquire(True, timeout):
+        if (lock.locked() and self._poller is not None and not self._wake and not self._deferred
+                and self._read_lock.acquire(False)):
+            self._lead(pending)
+        if not lock.acquire(True, max(0.0, deadline - _monotonic())):
             if self._pending.pop(request_id, None) is not None:  # ours to fail: nobody answered
                 raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
-            lock.acquire()  # another thread took it out of the table and is completing it now
+            # another thread took it out of the table and is completing it right now
+            if not lock.acquire(True, 5.0):
+                raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
         if pending.error is not None:
             raise pending.error
         return pending.value
@@ -281,14 +325,15 @@ class Connection:
         The socket belongs to the parent process: shutting it down here would break the parent's
         connection, so the child only drops its references (its copy of the fd closes with it).
         """
-        with self._state_lock:
-            self._closed = True
-            self._close_error = ConnectionLostError("connection belongs to the parent process")
+        # No lock: in the child only this thread exists, and a parent thread may have held it.
+        self._closed = True
+        self._close_error = ConnectionLostError("connection belongs to the parent process")
         self._pending.clear()
 
     def _send_frame(self, payload: bytes, opcode: int = OP_TEXT) -> None:
         try:
             with self._send_lock:
+                self._sends += 1  # progress marker for the heartbeat's stall check
                 self._sock.sendall(self._masker.frame(payload, opcode))
         except Exception as exc:
             error = ConnectionLostError(f"send failed: {_describe(exc)}")
@@ -303,6 +348,7 @@ class Connection:
         self._acks = []
         try:
             with self._send_lock:
+                self._sends += 1
                 frame = self._masker.frame
                 self._sock.sendall(b"".join([frame(text) for text in acks]))
         except Exception as exc:
@@ -313,32 +359,29 @@ class Connection:
 
     def _read_loop(self) -> None:
         self._reader_ident = _get_ident()
-        read = FrameReader(self._sock).read
-        handle = self._handle_text
+        read = self._frames.read
+        read_lock = self._read_lock
         reason = "the server closed the connection"
         try:
             while not self._closed:
-                frames = read()
-                self.last_frame_at = _monotonic()
-                self._acks = []
-                closing = False
-                for opcode, data in frames:
-                    if opcode == OP_TEXT:
-                        handle(data)
-                    elif opcode == OP_PING:
-                        self._send_frame(data, OP_PONG)
-                    elif opcode == OP_PONG:
-                        self._last_pong_at = self.last_frame_at
-                    elif opcode == OP_CLOSE:
-                        code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-                        reason = f"the server closed the connection (code {code})"
-                        closing = True
-                        break
-                    elif opcode == OP_BINARY:
-                        log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
-                self._flush_acks()
-                self._acks = None
-                if closing:
+                if self._park_until > _monotonic():
+                    self._wait_parked()
+                with read_lock:
+                    if self._closed:
+                        return
+                    if not self._wake and not self._deferred and self._park_until > _monotonic():
+                        continue  # a leader came and went meanwhile: park again
+                    self._wake = False
+                    if self._deferred:
+                        frames: list[tuple[int, Any]] = []
+                        while self._deferred:
+                            frames.append(self._deferred.popleft())
+                    else:
+                        frames = read()
+                        self.last_frame_at = _monotonic()
+                    closed_by = self._process(frames)
+                if closed_by is not None:
+                    reason = closed_by
                     break
         except Exception as exc:  # noqa: BLE001 - any socket error ends the connection
             if self._closed:
@@ -348,12 +391,144 @@ class Connection:
             self._reader_ident = None  # idents are reused once the thread has ended
         self._lose(ConnectionLostError(reason))
 
+    def _process(self, frames: list[tuple[int, Any]]) -> str | None:
+        """Handle frames on the reader thread; return the close reason when a close frame came."""
+        handle = self._handle_text
+        self._acks = []
+        reason = None
+        try:
+            for opcode, data in frames:
+                if opcode == OP_TEXT:
+                    handle(data)
+                elif opcode == _PARSED:  # a text frame a leader parsed already
+                    self._handle_frame(data)
+                elif opcode == OP_PING:
+                    self._send_frame(data, OP_PONG)
+                elif opcode == OP_PONG:
+                    self._last_pong_at = self.last_frame_at
+                elif opcode == OP_CLOSE:
+                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
+                    reason = f"the server closed the connection (code {code})"
+                    break
+                elif opcode == OP_BINARY:
+                    log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
+            self._flush_acks()
+        finally:
+            self._acks = None
+        return reason
+
+    # ---- reading on a blocking caller's thread ----------------------------------------------
+
+    def _lead(self, pending: Pending) -> None:
+        """Read on the calling thread until ``pending`` completes (the read lock is held on entry).
+
+        Stops early at the deadline, or when a frame needs the reader thread (which is then woken
+        and finds that frame first). Socket and framing errors end the connection, which fails
+        ``pending``. Releases the read lock.
+        """
+        lock = pending.lock
+        deadline = pending.deadline
+        in_poll = [False]
+
+        def readable() -> bool:
+            if self._ssl and self._sock.pending():  # type: ignore[attr-defined]
+                return True
+            left = deadline - _monotonic()
+            if left <= 0:
+                return False
+            in_poll[0] = True
+            ready = self._poller.poll(math.ceil(left * 1000))
+            in_poll[0] = False
+            return bool(ready)
+
+        handed_over = False
+        try:
+            read = self._frames.read
+            while lock.locked() and not self._closed:
+                frames = read(readable)
+                if not frames:
+                    break  # deadline
+                self.last_frame_at = _monotonic()
+                for index, (opcode, data) in enumerate(frames):
+                    if opcode == OP_TEXT:
+                        frame = self._blocking_answer(data)
+                        if frame is _ANSWERED:
+                            continue
+                        self._deferred.append((OP_TEXT, frame) if type(frame) is bytes else (_PARSED, frame))
+                        self._deferred.extend(frames[index + 1 :])
+                        handed_over = True
+                        break
+                    if opcode == OP_PING:
+                        self._send_frame(data, OP_PONG)
+                    elif opcode == OP_PONG:
+                        self._last_pong_at = self.last_frame_at
+                    else:
+                        self._deferred.extend(frames[index:])
+                        handed_over = True
+                        break
+                if handed_over:
+                    break
+        except Exception as exc:  # noqa: BLE001 - like the reader thread: the connection ends
+            if not self._closed:
+                self._lose(ConnectionLostError(
+                    "the server closed the connection" if isinstance(exc, EOFError)
+                    else f"connection lost: {_describe(exc)}"))
+        except BaseException:  # KeyboardInterrupt...: unless it hit the poll, the stream position is unknown
+            if not in_poll[0] and not self._closed:
+                self._lose(ConnectionLostError("interrupted while reading a frame"))
+            raise
+        finally:
+            self._read_lock.release()
+            if handed_over or self._deferred or self._pending:
+                self._unpark()
+            else:
+                self._park_until = _monotonic() + PARK_SECONDS
+
+    def _blocking_answer(self, data: Any) -> Any:
+        """Complete the blocking call ``data`` answers (returns ``_ANSWERED``), else return the parsed frame.
+
+        A frame that is not JSON comes back as the raw bytes, for the reader thread to log.
+        """
+        try:
+            frame = _loads(data)
+        except (ValueError, RecursionError):
+            return data
+        if type(frame) is dict and frame.get("type") == 2:
+            request_id = frame.get("id")
+            pending = self._pending.get(request_id) if type(request_id) is int else None
+            if pending is not None and pending.future is None:
+                self._resolve(frame)
+                return _ANSWERED
+        return frame
+
+    def _wait_parked(self) -> None:
+        """Park the reader thread until the park ends, it is woken, or the connection closes."""
+        with self._park:
+            self._parked = True
+            try:
+                while not self._wake and not self._closed:
+                    left = self._park_until - _monotonic()
+                    if left <= 0:
+                        break
+                    self._park.wait(left)
+            finally:
+                self._parked = False
+
+    def _unpark(self) -> None:
+        """Wake the reader thread: frames or answers need it."""
+        with self._park:
+            self._wake = True
+            self._park.notify_all()
+
     def _handle_text(self, data: bytes) -> None:
         try:
             frame = _loads(data)
         except (ValueError, RecursionError) as exc:
             log.warning("ignoring a frame that is not valid JSON (%d bytes): %s", len(data), type(exc).__name__)
             return
+        self._handle_frame(frame)
+
+    def _handle_frame(self, frame: Any) -> None:
         if type(frame) is not dict:
             log.warning("ignoring a frame that is not a JSON object")
             return
@@ -369,10 +544,14 @@ class Connection:
             log.warning("ignoring a frame of unknown type %r", kind)
 
     def _resolve(self, frame: dict[str, Any]) -> None:
-        pending = self._pending.pop(frame.get("id"), None)  # type: ignore[arg-type]
+        request_id = frame.get("id")
+        pending = self._pending.pop(request_id, None) if type(request_id) is int else None
         if pending is None:
             log.debug("response to unknown or expired request id %r", frame.get("id"))
             return
+        if pending.future is None and not self._pending and self._poller is not None:
+            # sequential traffic: park the reader so the caller's next call reads its own answer
+            self._park_until = _monotonic() + PARK_SECONDS
         payload = frame.get("payload")
         if type(payload) is dict:
             code = payload.get("errorCode")
@@ -392,20 +571,39 @@ class Connection:
         tick = 0.25
         next_ping = _monotonic() + self._ping_interval if self._ping_interval > 0 else float("inf")
         ping_sent_at: float | None = None
+        stall_mark, stall_since = -1, 0.0
         while not self._stop.wait(tick):
             now = _monotonic()
             self._expire(now)
+            # A write that makes no progress (the peer stopped reading, TCP window full) would
+            # hold the send lock forever: declare the link dead, which unblocks the writer.
+            if self._send_lock.locked() and self._sends == stall_mark:
+                if now - stall_since > max(self._pong_timeout, 1.0):
+                    self._lose(ConnectionLostError(
+                        f"sending stalled for {max(self._pong_timeout, 1.0):g} s (the server stopped reading)"))
+                    return
+            else:
+                stall_mark, stall_since = self._sends, now
+            if self.reading_paused:  # backpressure: the server's pongs wait unread, no verdict now
+                ping_sent_at = None
+                next_ping = now + self._ping_interval
+                continue
             if ping_sent_at is not None and self._last_pong_at < ping_sent_at:
                 if now - ping_sent_at > self._pong_timeout and now - self.last_frame_at > self._pong_timeout:
                     self._lose(ConnectionLostError(f"no pong from the server within {self._pong_timeout:g} s"))
                     return
-            elif now >= next_ping:
-                ping_sent_at = now
-                next_ping = now + self._ping_interval
+            elif now >= next_ping and self._send_lock.acquire(blocking=False):  # never wait on a writer
                 try:
-                    self._send_frame(b"", OP_PING)
-                except ConnectionLostError:
+                    if select.select((), (self._sock,), (), 0)[1]:  # room for it: the ping cannot block
+                        self._sends += 1
+                        self._sock.sendall(self._masker.frame(b"", OP_PING))
+                        ping_sent_at = now
+                        next_ping = now + self._ping_interval
+                except Exception as exc:  # noqa: BLE001
+                    self._send_lock.release()
+                    self._lose(ConnectionLostError(f"ping failed: {_describe(exc)}"))
                     return
+                self._send_lock.release()
 
     def _expire(self, now: float) -> None:
         expired = [rid for rid, p in list(self._pending.items()) if p.deadline <= now or p.done]

@@ -11,17 +11,17 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
 from .enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from .models.base import Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
+from .structgen import make_structure_fn
 
 __all__ = ["camel", "converter", "structure", "structure_content", "unstructure"]
 
@@ -121,19 +121,46 @@ def _lenient_fields(cls: type[Model], data: dict[str, Any]) -> Model:
     return cls(**values)
 
 
+_SCALARS: dict[Any, Callable[[Any, Any], Any]] = {str: _str, int: _int, float: _float, bool: _bool, Millis: _millis}
+#: type -> its structure hook (``get_structure_hook`` is cattrs 24+; older ones have the dispatcher)
+_dispatch = cast("Callable[[Any], Any]",
+                 getattr(converter, "get_structure_hook", None) or converter._structure_func.dispatch)
+_building: set[type[Any]] = set()
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, Model)
+
+
+def _hook_for(tp: Any) -> Callable[[Any, Any], Any] | None:
+    """The hook of model ``tp``; None while it is being built (a recursive field)."""
+    if tp in _building:
+        return None
+    hook: Callable[[Any, Any], Any] = _dispatch(tp)
+    return hook
+
+
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
-    overrides = {f.name: override(rename=camel(f.name)) for f in attrs.fields(cls)}
-    for name in _LOCAL_FIELDS:
-        if name in overrides:
-            overrides[name] = override(omit=True)
-    if cls is Message:
-        overrides["content"] = override(omit=True)
-    generated = make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=False, **overrides)  # type: ignore[arg-type]
+    _building.add(cls)
+    try:
+        generated = make_structure_fn(
+            cls,
+            key_of=camel,
+            omit=_LOCAL_FIELDS | ({"content"} if cls is Message else frozenset()),
+            scalars=_SCALARS,
+            enum_hook=_enum,
+            enum_base=(_OpenIntEnum, _OpenStrEnum),
+            is_model=_is_model,
+            hook_for=_hook_for,
+            structure=converter.structure,
+        )
+    finally:
+        _building.discard(cls)
     fallbacks = _FALLBACK_KEYS.get(cls, ())
     post = _POST.get(cls)
 
     def hook(data: Any, _: Any) -> Model:
-        if not isinstance(data, dict):
+        if data.__class__ is not dict and not isinstance(data, dict):
             obj = cls()
             _setattr(obj, "raw", {"value": data})
             return obj
@@ -142,10 +169,10 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
             if key not in source and old in source:
                 source = {**source, key: source[old]}
         try:
-            obj = generated(source, cls)
+            obj = generated(source, data)
         except Exception:  # noqa: BLE001
             obj = _lenient_fields(cls, source)
-        _setattr(obj, "raw", data)
+            _setattr(obj, "raw", data)
         if post is not None:
             post(obj, data)
         return obj

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = [
@@ -102,10 +103,17 @@ class FrameReader:
         self._frag_size = 0
         self.max_message = max_message
 
-    def read(self) -> list[tuple[int, bytes]]:
-        """Block for the next frame(s); return every complete message or control frame."""
+    def read(self, wait: Callable[[], bool] | None = None) -> list[tuple[int, bytes]]:
+        """Block for the next frame(s); return every complete message or control frame.
+
+        ``wait``, when given, is called before every ``recv`` and returns whether the socket is
+        readable; ``False`` (a deadline passed) ends the read early with what is complete so far
+        (possibly nothing; a partial frame stays buffered for the next read).
+        """
         out: list[tuple[int, bytes]] = []
         while not out:
+            if wait is not None and not wait():
+                return out
             data = self._sock.recv(RECV_SIZE)
             if not data:
                 raise EOFError("the server closed the TCP connection")
