@@ -47,7 +47,8 @@ as_text = st.one_of(valid_events, mutated_events, responses, odd_frames, json_va
 malformed = st.one_of(
     st.binary(max_size=64),
     as_text.flatmap(lambda data: st.integers(0, max(0, len(data) - 1)).map(lambda n: data[:n])),  # cut short
-    st.binary(min_size=1, max_size=16).map(lambda b: b'{"type": 1, "method": "sendMessage", "x": "' + b"\xff" + b + b'"}'),
+    st.binary(min_size=1, max_size=16).map(
+        lambda b: b'{"type": 1, "method": "sendMessage", "x": "' + b"\xff" + b + b'"}'),  # invalid UTF-8
     st.integers(1, 50_000).map(lambda n: b"[" * n + b"]" * n),  # deeply nested
 )
 frames = st.one_of(as_text.map(lambda d: (d, TEXT)), malformed.map(lambda d: (d, TEXT)),
@@ -90,7 +91,8 @@ def test_oversized_and_pathological_frames(fuzz_setup, caplog):
     server, client, crashes = fuzz_setup
     big_text = json.dumps({**EXAMPLES[0], "payload": {**EXAMPLES[0]["payload"],
                                                       "content": {"text": "x" * 16_000_000}}}).encode()
-    for data in (big_text, b"[" * 1_000_000, b"\xff" * 1000, b'{"type": 1, "id": 1, "method": "' + b"m" * 100_000 + b'"}'):
+    long_method = b'{"type": 1, "id": 1, "method": "' + b"m" * 100_000 + b'"}'
+    for data in (big_text, b"[" * 1_000_000, b"\xff" * 1000, long_method):
         server.push_frame(data)
     assert client.get_chats(timeout=20) == []
     assert client.state == "connected" and client.reconnects == 0

@@ -34,7 +34,6 @@ from blinker import NamedSignal
 from . import __version__
 from .apimethod import RequestSpec
 from .auth import Token, fetch_token, token_expiry
-from .bulk import BulkMethods
 from .connection import Connection
 from .dispatcher import Dispatcher
 from .enums import ActivityType
@@ -57,6 +56,9 @@ log = logging.getLogger("trueconf_sync.client")
 F = TypeVar("F", bound=Callable[..., Any])
 ConnectionState = Literal["disconnected", "connecting", "connected", "reconnecting", "closed"]
 WS_PATH = "/websocket/chat_bot/"
+#: Longest accepted timeout or interval (seconds, about 116 days): lock and socket waits overflow
+#: far above it, and NaN or infinity would never end.
+MAX_SECONDS = 1e7
 _ids = iter(range(1, 1 << 62))
 
 
@@ -74,7 +76,7 @@ def _same_user(a: str, b: str) -> bool:
     return a.split("@", 1)[0] == b.split("@", 1)[0]
 
 
-class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
+class Client(ApiMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:
@@ -145,11 +147,13 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
             if value is not None and (not isinstance(value, str) or not value):
                 raise TypeError(f"{name} must be a non-empty str")
         for name, number in (("timeout", timeout), ("ping_interval", ping_interval), ("pong_timeout", pong_timeout),
-                             ("reconnect_max_delay", reconnect_max_delay)):
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 0:
-                raise ValueError(f"{name} must be a number >= 0, got {number!r}")
-        if timeout <= 0:
-            raise ValueError(f"timeout must be > 0, got {timeout!r}")
+                             ("reconnect_max_delay", reconnect_max_delay), ("connect_timeout", connect_timeout)):
+            if number is None and name == "connect_timeout":
+                continue
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= MAX_SECONDS:
+                raise ValueError(f"{name} must be a number of seconds between 0 and {MAX_SECONDS:g}, got {number!r}")
+        if timeout <= 0 or (connect_timeout is not None and connect_timeout <= 0):
+            raise ValueError(f"timeout and connect_timeout must be > 0, got {timeout!r} and {connect_timeout!r}")
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
             raise ValueError(f"workers must be an int between 1 and 256, got {workers!r}")
         for name, count in (("max_queued_events", max_queued_events), ("max_pending_calls", max_pending_calls)):
@@ -583,8 +587,8 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
     def _timeout(self, timeout: float | None) -> float:
         if timeout is None:
             return self.timeout
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_SECONDS:
+            raise ValueError(f"timeout must be a number of seconds > 0 and <= {MAX_SECONDS:g}, got {timeout!r}")
         return float(timeout)
 
     def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
