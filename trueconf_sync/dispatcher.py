@@ -115,7 +115,7 @@ class Dispatcher:
         connection: Connection,
         frame: dict[str, Any],
         keepalive: Callable[[], None] | None = None,
-        keepalive_every: float = 2.0,
+        keepalive_every: float = 1.0,
     ) -> None:
         """Queue a server request frame (reader thread). Blocks only while the queue is full."""
         if self._submitted - sum(self._done) >= self._max_queued:
@@ -127,18 +127,27 @@ class Dispatcher:
         else:
             queues[hash(chat_key(frame.get("payload"))) % len(queues)].put((connection, frame))
 
+    _warned_at = float("-inf")
+
     def _wait_for_room(
         self, connection: Connection, keepalive: Callable[[], None] | None, every: float
     ) -> None:
-        log.warning("event queue full (%d); reading paused until handlers catch up", self._max_queued)
-        last = time.monotonic()
-        while self._submitted - sum(self._done) >= self._max_queued:
-            if self._stopping.is_set() or connection.closed:
-                return
-            time.sleep(0.01)
-            if keepalive is not None and time.monotonic() - last >= every:
-                last = time.monotonic()
-                keepalive()
+        now = time.monotonic()
+        if now - self._warned_at >= 60.0:  # a slow handler can fill the queue on every event
+            self._warned_at = now
+            log.warning("event queue full (%d); reading paused until handlers catch up", self._max_queued)
+        connection.reading_paused = True  # the heartbeat then expects no pongs
+        try:
+            last = float("-inf")  # one pong at once: a server ping may already wait unread
+            while self._submitted - sum(self._done) >= self._max_queued:
+                if self._stopping.is_set() or connection.closed:
+                    return
+                if keepalive is not None and time.monotonic() - last >= every:
+                    last = time.monotonic()
+                    keepalive()
+                time.sleep(0.01)
+        finally:
+            connection.reading_paused = False
 
     def stop(self, timeout: float = 5.0) -> int:
         """Let queued events finish for up to ``timeout`` s, stop the workers; return how many were left."""
