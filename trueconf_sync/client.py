@@ -60,6 +60,7 @@ WS_PATH = "/websocket/chat_bot/"
 #: far above it, and NaN or infinity would never end.
 MAX_SECONDS = 1e7
 _ids = iter(range(1, 1 << 62))
+_monotonic = time.monotonic
 
 
 def _identity(payload: Any) -> Any:
@@ -534,16 +535,22 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _request(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Any:
+    def _ready_connection(self, timeout: float | None) -> tuple[Connection, float]:
+        """The connection to send on and the call's deadline: waiting for a (re)connect or for
+        room in the pending table counts against the call's own timeout."""
         seconds = self._timeout(timeout)
-        deadline = time.monotonic() + seconds
+        deadline = _monotonic() + seconds
         conn = self._connection(seconds)
         if conn.pending_count >= self.max_pending_calls:
-            self._wait_for_slot(conn, seconds)
+            self._wait_for_slot(conn, max(0.0, deadline - _monotonic()))
+        return conn, deadline
+
+    def _request(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Any:
+        conn, deadline = self._ready_connection(timeout)
         if spec.finish is not None:
             spec.finish(self, payload)
         try:
-            result = conn.call(spec.wire, payload, spec.parse, seconds)
+            result = conn.call(spec.wire, payload, spec.parse, max(0.001, deadline - _monotonic()))
         except AuthError as exc:
             # 203 on an authorised connection: the server refused the request because the token
             # expired, so it is safe to renew the token, reconnect and send it once more.
@@ -556,16 +563,13 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         return bind_client(result, self) if spec.binds else result
 
     def _request_future(self, spec: RequestSpec, payload: Any, timeout: float | None) -> Future[Any]:
-        seconds = self._timeout(timeout)
-        conn = self._connection(seconds)
-        if conn.pending_count >= self.max_pending_calls:
-            self._wait_for_slot(conn, seconds)
+        conn, deadline = self._ready_connection(timeout)
         if spec.finish is not None:
             spec.finish(self, payload)
         parse = spec.parse
         if spec.binds:
             parse = lambda data: bind_client(spec.parse(data), self)  # noqa: E731
-        future = conn.request(spec.wire, payload, parse, seconds)
+        future = conn.request(spec.wire, payload, parse, max(0.001, deadline - _monotonic()))
         if self._can_refresh and self.auto_reconnect:
             future.add_done_callback(lambda f: self._renew_if_expired(conn, f))
         return future
