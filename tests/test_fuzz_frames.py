@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -79,11 +80,12 @@ def fuzz_setup():
 @given(batch=st.lists(frames, min_size=1, max_size=6))
 def test_random_frames_never_crash_or_hang_the_reader(fuzz_setup, batch):
     server, client, crashes = fuzz_setup
+    reconnects = client.reconnects
     for data, opcode in batch:
         assert server.push_frame(data, opcode=opcode) == 1
     # frames arrive in order: once this answer is back, the reader has been through the batch
     assert client.get_chats(timeout=5) == []
-    assert client.state == "connected" and client.reconnects == 0
+    assert client.state == "connected" and client.reconnects == reconnects  # the connection stayed up
     assert not crashes, crashes
 
 
@@ -94,6 +96,19 @@ def test_oversized_and_pathological_frames(fuzz_setup, caplog):
     long_method = b'{"type": 1, "id": 1, "method": "' + b"m" * 100_000 + b'"}'
     for data in (big_text, b"[" * 1_000_000, b"\xff" * 1000, long_method):
         server.push_frame(data)
+    reconnects = client.reconnects
     assert client.get_chats(timeout=20) == []
-    assert client.state == "connected" and client.reconnects == 0
+    assert client.state == "connected" and client.reconnects == reconnects
+    assert not crashes
+
+
+def test_frame_header_announcing_an_absurd_length_ends_only_that_connection(fuzz_setup):
+    server, client, crashes = fuzz_setup
+    before = client.reconnects
+    server.write_raw(b"\x81\x7f" + (2**62).to_bytes(8, "big"))  # a text frame of 4 EiB, says the header
+    deadline = time.monotonic() + 5
+    while client.reconnects == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client.reconnects == before + 1  # the connection was given up, not the process
+    assert client.get_chats(timeout=5) == []
     assert not crashes

@@ -20,7 +20,11 @@ Example::
 
 Behaviour switches live in :class:`ServerConfig` (``server.config``, changeable at run time);
 fault hooks: ``drop_connections``, ``delay_responses``, ``withhold_responses``/``release_responses``,
-``fail_requests``, ``refuse_connections``, ``push_raw``, ``push_event``, ``expire_tokens``.
+``fail_requests``, ``refuse_connections``, ``push_raw``, ``push_event``, ``expire_tokens``, and (in
+``faults.py``) ``freeze_connections`` (half-open), ``ignore_pings``, ``drop_on`` (before the auth
+answer, mid-call, mid-upload), ``fail_oauth``, ``duplicate_events``, ``reorder_responses``,
+``push_frame`` and ``write_raw``. ``stop()`` then ``start()`` restarts on the same port with the same
+state; ``ssl_context=`` serves HTTPS/WSS.
 Standalone: ``python -m trueconf_sync.testing --port 8080 --bot echo_bot:secret`` (control API
 documented in :mod:`trueconf_sync.testing.control`).
 """

@@ -85,6 +85,17 @@ class FaultHooks:
         return int(self.call(work))
 
 
+    def write_raw(self, data: bytes, *, login: str | None = None) -> int:
+        """Write raw bytes straight into the TCP streams of authorised connections, outside any
+        frame (e.g. a frame header announcing an absurd length); return how many got them."""
+        def work() -> int:
+            targets = [s for s in _authorised(self.core, login) if s.transport is not None]
+            for session in targets:
+                session.transport.write(data)  # type: ignore[union-attr]
+            return len(targets)
+        return int(self.call(work))
+
+
 def _authorised(core: Core, login: str | None) -> list[Session]:
     sessions = [s for s in core.sessions if s.authorized]
     if login is None:
