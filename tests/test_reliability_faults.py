@@ -337,3 +337,25 @@ def test_every_call_ends_within_its_timeout_under_random_faults(
     assert _wait(lambda: handled >= set(pushed), 8), f"lost: {sorted(set(pushed) - handled)}"
     client.close()
     assert trueconf_threads() - before == set()
+
+
+def test_file_progress_subscriptions_survive_a_reconnect(trueconf_server, trueconf_client_factory, alice):
+    client = trueconf_client_factory()
+    chat = client.create_p2p_chat(alice.user_id)
+    message_id = alice.send_file(chat, "big.bin", b"x" * 1000, uploading_seconds=30)
+    file_id = client.get_message_by_id(message_id).attachment.file_id
+    assert client.subscribe_file_progress(file_id)
+
+    def followed():
+        return trueconf_server.call(lambda: any(
+            s.authorized for s in trueconf_server.core.progress_subscribers.get(file_id, ())))
+
+    assert followed()
+    _drop_and_notice(trueconf_server, client)
+    assert client.wait_connected(5)
+    assert _wait(followed, 3)  # the new connection subscribed again
+    assert client.unsubscribe_file_progress(file_id)
+    _drop_and_notice(trueconf_server, client)
+    assert client.wait_connected(5)
+    time.sleep(0.2)
+    assert not followed()  # and an ended subscription is not renewed

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import platform
@@ -61,6 +62,9 @@ WS_PATH = "/websocket/chat_bot/"
 MAX_SECONDS = 1e7
 _ids = iter(range(1, 1 << 62))
 _monotonic = time.monotonic
+#: Requests whose effect lives on the connection: the client repeats the subscriptions after a reconnect.
+_SUBSCRIBE, _UNSUBSCRIBE = "subscribeFileProgress", "unsubscribeFileProgress"
+_MAX_SUBSCRIPTIONS = 10_000
 
 
 def _identity(payload: Any) -> Any:
@@ -206,6 +210,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._lost_at: float | None = None
         self._attempts = 0
         self._token_timer: threading.Timer | None = None
+        self._subscriptions: dict[str, None] = {}  # file ids with progress subscriptions, in order
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
         _LIVE_CLIENTS.add(self)
 
@@ -364,6 +369,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             self._set_state("connected")
             self._schedule_token_refresh()
             if self._was_connected:
+                self._resubscribe(conn)
                 self._announce_reconnect()
             self._was_connected = True
             self._attempts = 0
@@ -549,6 +555,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         conn, deadline = self._ready_connection(timeout)
         if spec.finish is not None:
             spec.finish(self, payload)
+        if spec.wire in (_SUBSCRIBE, _UNSUBSCRIBE):
+            self._track_subscription(spec.wire, payload)
         try:
             result = conn.call(spec.wire, payload, spec.parse, max(0.001, deadline - _monotonic()))
         except AuthError as exc:
@@ -566,6 +574,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         conn, deadline = self._ready_connection(timeout)
         if spec.finish is not None:
             spec.finish(self, payload)
+        if spec.wire in (_SUBSCRIBE, _UNSUBSCRIBE):
+            self._track_subscription(spec.wire, payload)
         parse = spec.parse
         if spec.binds:
             parse = lambda data: bind_client(spec.parse(data), self)  # noqa: E731
@@ -573,6 +583,30 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         if self._can_refresh and self.auto_reconnect:
             future.add_done_callback(lambda f: self._renew_if_expired(conn, f))
         return future
+
+    def _track_subscription(self, wire: str, payload: Any) -> None:
+        """Remember file-progress subscriptions (bounded) so a reconnect can repeat them."""
+        file_id = payload.get("fileId") if type(payload) is dict else None
+        if type(file_id) is not str:
+            return
+        if wire == _UNSUBSCRIBE:
+            self._subscriptions.pop(file_id, None)
+        elif file_id not in self._subscriptions:
+            if len(self._subscriptions) >= _MAX_SUBSCRIPTIONS:
+                self._subscriptions.pop(next(iter(self._subscriptions)), None)  # forget the oldest
+            self._subscriptions[file_id] = None
+
+    def _resubscribe(self, conn: Connection) -> None:
+        """A new connection knows nothing of the old one's subscriptions: send them again (no wait)."""
+        for file_id in list(self._subscriptions):
+            future = conn.request(_SUBSCRIBE, {"fileId": file_id}, _identity, self.timeout)
+            future.add_done_callback(functools.partial(self._resubscribed, file_id))
+
+    def _resubscribed(self, file_id: str, future: Future[Any]) -> None:
+        error = None if future.cancelled() else future.exception()
+        if error is not None or not (future.result() or {}).get("result"):
+            self._subscriptions.pop(file_id, None)  # the file is done or gone: nothing to follow
+            log.debug("%s: progress subscription not renewed after reconnect: %s", self._name, error)
 
     def _renew_if_expired(self, conn: Connection, future: Future[Any]) -> None:
         if not future.cancelled():
@@ -775,6 +809,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             session.close()
         self._closing = False
         self._was_connected = False
+        self._subscriptions.clear()  # they belonged to the closed connection
         self._set_state("closed")
         self._closed_done.set()
 
