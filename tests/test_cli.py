@@ -352,6 +352,28 @@ def test_listen_prints_flushed_lines_until_ctrl_c(server_env: dict[str, str], tr
         process.communicate()
 
 
+def test_listen_ends_quietly_when_the_reader_goes_away(server_env: dict[str, str], trueconf_server: Any) -> None:
+    """``trueconf-sync listen | head -1``: the closed pipe ends the listener with exit 0, no traceback."""
+    process = _start_listen(server_env, "--messages-only")
+    try:
+        _wait_connected(trueconf_server)
+        alice = trueconf_server.user("alice")
+        chat_id = alice.p2p_chat_with("echo_bot")
+        alice.send_message(chat_id, "one")
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().rstrip().endswith(": one")
+        process.stdout.close()  # what head does after its first line
+        alice.send_message(chat_id, "two")
+        alice.send_message(chat_id, "three")
+        assert process.wait(timeout=15) == 0
+        assert process.stderr.read() == ""
+    finally:
+        process.kill()
+        process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
 def test_listen_json_count_and_filters(cli: Run, server_env: dict[str, str], trueconf_server: Any) -> None:
     process = _start_listen(server_env, "--json", "--count", "2", "--timeout", "20")
     try:
