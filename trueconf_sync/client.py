@@ -155,8 +155,10 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                              ("reconnect_max_delay", reconnect_max_delay), ("connect_timeout", connect_timeout)):
             if number is None and name == "connect_timeout":
                 continue
-            if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= MAX_SECONDS:
-                raise ValueError(f"{name} must be a number of seconds between 0 and {MAX_SECONDS:g}, got {number!r}")
+            if isinstance(number, bool) or not isinstance(number, (int, float)) or not number >= 0:
+                raise ValueError(f"{name} must be a number >= 0, got {number!r}")
+            if number > MAX_SECONDS:
+                raise ValueError(f"{name} must be at most {MAX_SECONDS:g} seconds, got {number!r}")
         if timeout <= 0 or (connect_timeout is not None and connect_timeout <= 0):
             raise ValueError(f"timeout and connect_timeout must be > 0, got {timeout!r} and {connect_timeout!r}")
         if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
