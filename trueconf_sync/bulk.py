@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import CancelledError, Future
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from .errors import AuthError
 from .models import SentMessage
 
 if TYPE_CHECKING:
     from .client import Client
+    from .connection import Connection
+    from .pending import Notify
 
 __all__ = ["BulkMethods", "SendResult"]
 
@@ -119,41 +121,68 @@ class BulkMethods:
 
 
 class _Pipeline:
-    """Sends prepared payloads with at most ``window`` calls in flight and collects the outcomes."""
+    """Sends prepared payloads with at most ``window`` calls in flight and collects the outcomes.
+
+    Requests leave in batches (one write each) through :meth:`Connection.request_many`; the
+    reader thread records each outcome and wakes the sender only when the calls in flight have
+    dropped to the low-water mark, so a batch refills the window.
+    """
 
     def __init__(self, client: Client, spec: Any, payloads: list[dict[str, Any]], window: int, timeout: float) -> None:
         self._client = client
         self._spec = spec
         self._payloads = payloads
         self._timeout = timeout
-        self._slots = threading.BoundedSemaphore(window)
         self._window = window
-        self._results: list[SendResult | None] = [None] * len(payloads)
+        self._low = window // 2  # refill when this many or fewer are still in flight
+        self._in_flight = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._outcomes: list[tuple[Any, BaseException | None] | None] = [None] * len(payloads)
 
     def run(self) -> list[SendResult]:
-        slots = self._slots
-        request = self._client._request_future
+        payloads, cond, total = self._payloads, self._cond, len(self._payloads)
         spec, timeout = self._spec, self._timeout
-        for index, payload in enumerate(self._payloads):
-            slots.acquire()
+        sent = 0
+        while sent < total:
+            with cond:
+                while self._in_flight > self._low:
+                    cond.wait()  # every call ends (answer, error, timeout, loss): this returns
+                count = min(self._window - self._in_flight, total - sent)
+                self._in_flight += count
             try:
-                future = request(spec, payload, timeout)
+                conn = self._client._connection(timeout)
             except Exception as exc:  # noqa: BLE001 - no connection: the rest cannot be sent either
-                slots.release()
-                for rest in range(index, len(self._payloads)):
-                    self._results[rest] = SendResult(rest, self._payloads[rest]["chatId"], None, exc)
+                for index in range(sent, total):
+                    self._outcomes[index] = (None, exc)
+                with cond:
+                    self._in_flight -= count
                 break
-            future.add_done_callback(self._done_callback(index, payload["chatId"]))
-        for _ in range(self._window):  # every call ends (answer, error, timeout, loss): wait for all
-            slots.acquire()
-        return [result for result in self._results if result is not None]
+            conn.request_many(spec.wire, payloads[sent : sent + count], spec.parse, timeout,
+                              self._notify_for(conn), sent)
+            sent += count
+        with cond:
+            while self._in_flight:
+                cond.wait()
+        results = []
+        for index, (payload, outcome) in enumerate(zip(payloads, self._outcomes)):
+            message, error = outcome if outcome is not None else (None, None)
+            results.append(SendResult(index, payload["chatId"], message, error))
+        return results
 
-    def _done_callback(self, index: int, chat_id: str) -> Any:
-        def done(future: Future[Any]) -> None:
-            try:
-                error = CancelledError() if future.cancelled() else future.exception()
-                self._results[index] = SendResult(index, chat_id, None if error else future.result(), error)
-            finally:
-                self._slots.release()
+    def _notify_for(self, conn: Connection) -> Notify:
+        def done(index: int, result: Any, error: BaseException | None) -> None:
+            self._done(conn, index, result, error)
 
         return done
+
+    def _done(self, conn: Connection, index: int, result: Any, error: BaseException | None) -> None:
+        """Completion of one request (reader thread, heartbeat or whoever saw the connection end)."""
+        self._outcomes[index] = (result, error)
+        if isinstance(error, AuthError) and error.code == 203:
+            client = self._client
+            if client._can_refresh and client.auto_reconnect:
+                client._renew(conn)  # the token expired on that connection: reconnect with a new one
+        with self._cond:
+            self._in_flight -= 1
+            if self._in_flight <= self._low:
+                self._cond.notify()

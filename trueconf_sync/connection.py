@@ -29,7 +29,6 @@ shutdown (connection lost).
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import select
@@ -38,11 +37,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future
 from typing import Any
 
 import websocket
 
+from . import jsoncodec
 from .errors import (
     ApiError,
     AuthError,
@@ -52,16 +52,16 @@ from .errors import (
     RequestTimeoutError,
 )
 from .frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameReader, Masker
+from .pending import Notify, Pending
 
 __all__ = ["Connection", "Pending"]
 
 log = logging.getLogger("trueconf_sync.connection")
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_loads = json.loads
+_dumps = jsoncodec.dumps
+_loads = jsoncodec.loads
 _monotonic = time.monotonic
 _get_ident = threading.get_ident
-_allocate_lock = threading.Lock
 
 #: Socket options: no Nagle delay for small request frames, TCP keepalive for idle links.
 _SOCKOPT: list[tuple[int, int, int]] = [
@@ -79,57 +79,6 @@ PARK_SECONDS = 0.005 if hasattr(select, "poll") else 0.0
 #: Pseudo opcode of a deferred text frame that a leader has parsed already.
 _PARSED = -1
 _ANSWERED = object()
-
-
-class Pending:
-    """A request waiting for its response: how to parse the payload, a deadline, and its waiter.
-
-    A non-blocking request carries a ``concurrent.futures.Future``; a blocking one a plain lock the
-    caller waits on (lighter than a Future's condition). :meth:`succeed` / :meth:`fail` run once, on
-    the thread that popped the request from the pending table.
-    """
-
-    __slots__ = ("deadline", "error", "future", "lock", "method", "parse", "value")
-
-    def __init__(self, method: str, parse: Callable[[Any], Any], deadline: float, blocking: bool = False) -> None:
-        self.method = method
-        self.parse = parse
-        self.deadline = deadline
-        self.value: Any = None
-        self.error: BaseException | None = None
-        if blocking:
-            self.future: Future[Any] | None = None
-            self.lock: Any = _allocate_lock()
-            self.lock.acquire()
-        else:
-            self.future = Future()
-            self.lock = None
-
-    @property
-    def done(self) -> bool:
-        """True once completed (or, for a Future, cancelled by its owner)."""
-        if self.future is not None:
-            return self.future.done()
-        return not self.lock.locked()
-
-    def succeed(self, value: Any) -> None:
-        """Complete with ``value``."""
-        if self.future is None:
-            self.value = value
-            self.lock.release()
-        else:
-            try:
-                self.future.set_result(value)
-            except InvalidStateError:  # cancelled by its owner meanwhile
-                pass
-
-    def fail(self, error: BaseException) -> None:
-        """Complete with ``error``."""
-        if self.future is None:
-            self.error = error
-            self.lock.release()
-        else:
-            _fail(self.future, error)
 
 
 class Connection:
@@ -247,6 +196,47 @@ class Connection:
         assert pending.future is not None
         return pending.future
 
+    def request_many(
+        self,
+        method: str,
+        payloads: list[Any],
+        parse: Callable[[Any], Any],
+        timeout: float,
+        notify: Notify,
+        first_index: int = 0,
+    ) -> None:
+        """Send one request per payload, all in one write; no Futures.
+
+        ``notify(first_index + i, result, error)`` is called once per request when it ends (on
+        the reader thread for answers, the heartbeat for timeouts, the thread that noticed a lost
+        connection otherwise); it must not block.
+        """
+        deadline = _monotonic() + timeout
+        table = self._pending
+        ids = self._ids
+        frames = []
+        sent: list[tuple[int, Pending]] = []
+        for offset, payload in enumerate(payloads):
+            request_id = next(ids)
+            pending = Pending(method, parse, deadline, notify=notify, index=first_index + offset)
+            frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
+            table[request_id] = pending
+            sent.append((request_id, pending))
+        error: ConnectionLostError | None = None
+        if self._closed:
+            error = self._lost_error()
+        else:
+            try:
+                self._send_frames(frames)
+            except ConnectionLostError as exc:
+                error = exc
+        if error is not None:
+            for request_id, pending in sent:
+                if table.pop(request_id, None) is not None:
+                    pending.fail(error)
+        elif self._parked:
+            self._unpark()
+
     def call(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Any:
         """Send a request and block for its result (``timeout`` seconds at most)."""
         if _get_ident() == self._reader_ident:
@@ -274,7 +264,7 @@ class Connection:
     def _send_request(self, pending: Pending, payload: Any) -> int:
         """Register ``pending`` under a new id and send its frame; failures complete it."""
         request_id = next(self._ids)
-        frame = _dumps({"type": 1, "id": request_id, "method": pending.method, "payload": payload}).encode()
+        frame = _dumps({"type": 1, "id": request_id, "method": pending.method, "payload": payload})
         self._pending[request_id] = pending
         if self._closed:  # checked after registering: close() sweeps the table once
             if self._pending.pop(request_id, None) is not None:
@@ -295,8 +285,7 @@ class Connection:
         """
         if self._closed:
             return
-        text = b'{"type":2,"id":%d}' % server_id if type(server_id) is int else _dumps(
-            {"type": 2, "id": server_id}).encode()
+        text = b'{"type":2,"id":%d}' % server_id if type(server_id) is int else _dumps({"type": 2, "id": server_id})
         acks = self._acks
         if acks is not None and _get_ident() == self._reader_ident:
             acks.append(text)
@@ -338,6 +327,16 @@ class Connection:
         except Exception as exc:
             error = ConnectionLostError(f"send failed: {_describe(exc)}")
             self._lose(error)
+            raise self._lost_error() from exc
+
+    def _send_frames(self, texts: list[bytes]) -> None:
+        """Send several text frames in one write."""
+        try:
+            with self._send_lock:
+                frame = self._masker.frame
+                self._sock.sendall(b"".join([frame(text) for text in texts]))
+        except Exception as exc:
+            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
             raise self._lost_error() from exc
 
     def _flush_acks(self) -> None:
@@ -496,7 +495,7 @@ class Connection:
         if type(frame) is dict and frame.get("type") == 2:
             request_id = frame.get("id")
             pending = self._pending.get(request_id) if type(request_id) is int else None
-            if pending is not None and pending.future is None:
+            if pending is not None and pending.lock is not None:
                 self._resolve(frame)
                 return _ANSWERED
         return frame
@@ -549,7 +548,7 @@ class Connection:
         if pending is None:
             log.debug("response to unknown or expired request id %r", frame.get("id"))
             return
-        if pending.future is None and not self._pending and self._poller is not None:
+        if pending.lock is not None and not self._pending and self._poller is not None:
             # sequential traffic: park the reader so the caller's next call reads its own answer
             self._park_until = _monotonic() + PARK_SECONDS
         payload = frame.get("payload")
@@ -684,13 +683,6 @@ class Connection:
             except OSError:
                 pass
         return True
-
-
-def _fail(future: Future[Any], error: BaseException) -> None:
-    try:
-        future.set_exception(error)
-    except InvalidStateError:
-        pass
 
 
 def _api_error(code: Any, payload: dict[str, Any], method: str) -> ApiError:

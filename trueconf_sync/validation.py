@@ -85,6 +85,8 @@ def check_text(
     carries its own parse mode). ``parse_mode`` ``None`` means: the formatted text's mode, else
     ``"text"``. The visible length (PROTOCOL §8 counting) must be 1..``limit``.
     """
+    if parse_mode is None and type(value) is str and len(value) <= limit and value.strip():
+        return value, ParseMode.TEXT  # the common case: plain text, where every character is visible
     from .formatting import FormattedText, visible_length
 
     own_mode: Any = None
