@@ -27,41 +27,17 @@ import collections
 import os
 import random
 import resource
-import socket
-import subprocess
 import sys
 import threading
 import time
 from typing import Any
 
 import requests
+from send_throughput import free_port, start_server  # benchmarks/ is sys.path[0] when run as a script
 
 from trueconf_sync import Client, TrueConfError, signals
 
-BOT, USER = "soak_bot", "alice"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trueconf_sync.testing", "--port", str(port),
-         "--bot", f"{BOT}:pw", "--user", f"{USER}:pw"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the fake server did not start")
+BOT, USER = "bench_bot", "alice"  # the accounts send_throughput.start_server creates (password "pw")
 
 
 def rss_mb() -> float:
