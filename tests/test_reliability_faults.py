@@ -359,3 +359,25 @@ def test_file_progress_subscriptions_survive_a_reconnect(trueconf_server, trueco
     assert client.wait_connected(5)
     time.sleep(0.2)
     assert not followed()  # and an ended subscription is not renewed
+
+
+def test_a_failed_handler_gets_the_message_again_after_a_reconnect(trueconf_server, trueconf_client_factory, alice):
+    client = trueconf_client_factory(ack="after_handling")
+    chat = client.create_p2p_chat(alice.user_id)
+    attempts = []
+
+    @client.on_message
+    def flaky(message):
+        attempts.append(message.message_id)
+        if len(attempts) == 1:
+            raise RuntimeError("database briefly down")
+
+    alice.send_message(chat, "important")
+    assert _wait(lambda: attempts, 3)
+    time.sleep(0.1)
+    assert trueconf_server.stats["acks"] == 0  # the failure was not acknowledged
+    _drop_and_notice(trueconf_server, client)
+    assert client.wait_connected(5)
+    assert _wait(lambda: len(attempts) == 2, 3)  # redelivered (receiveUnread) and not deduplicated
+    assert attempts[0] == attempts[1]
+    assert _wait(lambda: trueconf_server.stats["acks"] == 1, 3)
