@@ -126,6 +126,8 @@ _SCALARS: dict[Any, Callable[[Any, Any], Any]] = {str: _str, int: _int, float: _
 _dispatch = cast("Callable[[Any], Any]",
                  getattr(converter, "get_structure_hook", None) or converter._structure_func.dispatch)
 _building: set[type[Any]] = set()
+#: generated functions of the models a dict can go to directly (no fallback keys, no post step)
+_DIRECT: dict[type[Any], Callable[[dict[str, Any], Any], Any]] = {}
 
 
 def _is_model(tp: Any) -> bool:
@@ -138,6 +140,10 @@ def _hook_for(tp: Any) -> Callable[[Any, Any], Any] | None:
         return None
     hook: Callable[[Any, Any], Any] = _dispatch(tp)
     return hook
+
+
+def _direct_for(tp: Any) -> Callable[[dict[str, Any], Any], Any] | None:
+    return _DIRECT.get(tp)
 
 
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
@@ -153,11 +159,14 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
             is_model=_is_model,
             hook_for=_hook_for,
             structure=converter.structure,
+            direct_for=_direct_for,
         )
     finally:
         _building.discard(cls)
     fallbacks = _FALLBACK_KEYS.get(cls, ())
     post = _POST.get(cls)
+    if not fallbacks and post is None:
+        _DIRECT[cls] = generated
 
     def hook(data: Any, _: Any) -> Model:
         if data.__class__ is not dict and not isinstance(data, dict):

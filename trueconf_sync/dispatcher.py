@@ -237,6 +237,8 @@ class Dispatcher:
                 connection.send_ack(frame.get("id"))
 
     def _emit(self, signal: NamedSignal, event: Any, method: str) -> bool:
+        if not signal.receivers:  # nobody listens (e.g. event_received, usually): skip blinker's lookup
+            return True
         ok = True
         sender = self._sender
         for receiver in signal.receivers_for(sender):

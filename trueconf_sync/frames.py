@@ -56,7 +56,7 @@ class Masker:
 
     __slots__ = ("_keys", "_pos")
 
-    _BATCH = 4096  # 1024 keys per os.urandom call
+    _BATCH = 65536  # 16384 keys per os.urandom call (each call also lets other threads take the GIL)
 
     def __init__(self) -> None:
         self._keys = b""

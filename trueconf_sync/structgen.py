@@ -46,6 +46,7 @@ def make_structure_fn(
     is_model: Callable[[Any], bool],
     hook_for: Callable[[Any], Callable[[Any, Any], Any] | None],
     structure: Callable[[Any, Any], Any],
+    direct_for: Callable[[Any], Callable[[dict[str, Any], Any], Any] | None] = lambda tp: None,
 ) -> Callable[[dict[str, Any], Any], Any]:
     """Write the structure function of attrs class ``cls``: ``fn(data, raw) -> cls(..., raw=raw)``.
 
@@ -59,6 +60,9 @@ def make_structure_fn(
             hook, or None while it is still being built (recursive types: the generic
             ``structure(value, type)`` is used then).
         structure: the converter's generic ``structure(value, type)`` for every other type.
+        direct_for: a nested model's own generated function, when a dict value may go straight
+            to it (no fallback keys, no post-processing); an error in it then fails this object,
+            whose field-by-field fallback goes through the nested hook again.
     """
     attrs.resolve_types(cls)
     names: dict[str, Any] = {"__cl": cls, "_M": _MISSING}
@@ -85,7 +89,7 @@ def make_structure_fn(
         else:
             lines.append(f"    if v is _M: {var} = {default_expr}")
         lines.extend(_value_code(index, var, field.type, names, scalars, enum_hook, enum_base,
-                                 is_model, hook_for, structure))
+                                 is_model, hook_for, structure, direct_for))
         args.append(f"{field.alias or field.name}={var}")
     args.append("raw=raw")
     lines.append(f"    return __cl({', '.join(args)})")
@@ -109,6 +113,7 @@ def _value_code(
     is_model: Callable[[Any], bool],
     hook_for: Callable[[Any], Callable[[Any, Any], Any] | None],
     structure: Callable[[Any, Any], Any],
+    direct_for: Callable[[Any], Callable[[dict[str, Any], Any], Any] | None],
 ) -> list[str]:
     """The ``else`` branch that turns a present value ``v`` into ``var``."""
     names[f"T{index}"] = tp
@@ -131,7 +136,11 @@ def _value_code(
                 f"        if {var} is None: {var} = _enum(v, T{index})"]
     elif is_model(tp) and hook_for(tp) is not None:
         names[f"H{index}"] = hook_for(tp)
+        direct = direct_for(tp)
         body = [f"    else: {var} = H{index}(v, T{index})"]
+        if direct is not None:
+            names[f"G{index}"] = direct
+            body.insert(0, f"    elif v.__class__ is dict: {var} = G{index}(v, v)")
     else:
         names["_structure"] = structure
         body = [f"    else: {var} = _structure(v, T{index})"]
