@@ -1,11 +1,11 @@
 """``client_from_env()``: a Client configured from environment variables (for bot scripts).
 
+The settings are read exactly as the command line reads them (:mod:`trueconf_sync.cli.settings`:
+``TRUECONF_SERVER``, ``TRUECONF_TOKEN`` or ``TRUECONF_USERNAME`` + ``TRUECONF_PASSWORD``,
+``TRUECONF_PORT``, ``TRUECONF_HTTPS``, ``TRUECONF_VERIFY``, ``TRUECONF_TIMEOUT`` and the optional
+config file); bots add one variable:
+
 ========================  ==========================================================================
-``TRUECONF_SERVER``        host, ``host:port`` or URL (``http://127.0.0.1:8080`` for the fake server)
-``TRUECONF_TOKEN``         access token, or:
-``TRUECONF_USERNAME``      bot login and
-``TRUECONF_PASSWORD``      its password
-``TRUECONF_VERIFY``        ``0`` to skip TLS verification, or a CA bundle path (default: verify)
 ``TRUECONF_WORKERS``       handler threads (default 4: chats run in parallel)
 ========================  ==========================================================================
 """
@@ -26,29 +26,27 @@ def client_from_env(environ: Mapping[str, str] | None = None, **kwargs: Any) -> 
 
     Args:
         environ: where to read (default ``os.environ``).
-        **kwargs: further ``Client`` arguments; they win over the variables.
+        **kwargs: further ``Client`` arguments; they win over the variables (a ``token`` or
+            ``username``/``password`` given here means none is needed in the environment).
 
     Raises:
-        ValueError: ``TRUECONF_SERVER`` missing, neither a token nor username and password given,
-            or ``TRUECONF_WORKERS`` not a number.
+        ValueError: ``TRUECONF_SERVER`` missing, no credentials anywhere, a malformed value, or
+            ``TRUECONF_WORKERS`` not a number.
     """
+    from ..cli.exitcodes import UsageError
+    from ..cli.settings import load_settings
+
     env = os.environ if environ is None else environ
-    server = env.get("TRUECONF_SERVER", "").strip()
-    if not server:
-        raise ValueError("set TRUECONF_SERVER (e.g. video.example.com, or http://127.0.0.1:8080 for the fake server)")
-    options: dict[str, Any] = {}
-    if env.get("TRUECONF_TOKEN"):
-        options["token"] = env["TRUECONF_TOKEN"]
-    elif env.get("TRUECONF_USERNAME") and env.get("TRUECONF_PASSWORD"):
-        options["username"], options["password"] = env["TRUECONF_USERNAME"], env["TRUECONF_PASSWORD"]
-    elif "token" not in kwargs and "username" not in kwargs:
-        raise ValueError("set TRUECONF_TOKEN, or TRUECONF_USERNAME and TRUECONF_PASSWORD")
-    verify = env.get("TRUECONF_VERIFY")
-    if verify:
-        options["verify"] = False if verify.lower() in ("0", "false", "no") else verify
     workers = env.get("TRUECONF_WORKERS", "4")
     if not workers.isdigit():
         raise ValueError(f"TRUECONF_WORKERS must be a number, got {workers!r}")
-    options["workers"] = int(workers)
-    options.update(kwargs)
-    return Client(server, **options)
+    kwargs.setdefault("workers", int(workers))
+    try:
+        settings = load_settings(environ=env)
+        if "token" in kwargs or "username" in kwargs:
+            base = {"port": settings.port, "https": settings.https, "verify": settings.verify,
+                    "timeout": settings.timeout}
+            return Client(settings.require_server(), **{**base, **kwargs})
+        return settings.make_client(**kwargs)
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
