@@ -140,3 +140,21 @@ def test_closed_client_reports_the_error_for_every_message(trueconf_server, true
     results = trueconf_client.send_messages([(alice_chat, "a"), (alice_chat, "b")])
     assert [type(r.error) for r in results] == [ClientClosedError, ClientClosedError]
     assert not any(r.ok for r in results)
+
+
+def test_the_clients_max_pending_calls_bounds_the_window_too(trueconf_server, trueconf_client_factory, alice,
+                                                             wait_until):
+    client = trueconf_client_factory(max_pending_calls=2)
+    chat = client.create_p2p_chat(alice.user_id)
+    trueconf_server.withhold_responses("sendMessage")
+    box: dict[str, list[SendResult]] = {}
+    worker = threading.Thread(target=lambda: box.setdefault(
+        "results", client.send_messages([(chat, f"p{i}") for i in range(6)], max_in_flight=5)))
+    worker.start()
+    wait_until(lambda: trueconf_server.stats["requests"].get("sendMessage", 0) == 2)
+    worker.join(0.3)
+    assert trueconf_server.stats["requests"].get("sendMessage", 0) == 2
+    trueconf_server.release_responses()
+    worker.join(10)
+    assert all(r.ok for r in box["results"]) and len(box["results"]) == 6
+    assert _texts(trueconf_server, chat) == [f"p{i}" for i in range(6)]

@@ -149,14 +149,19 @@ class _Pipeline:
                     cond.wait()  # every call ends (answer, error, timeout, loss): this returns
                 count = min(self._window - self._in_flight, total - sent)
                 self._in_flight += count
-            try:
-                conn = self._client._connection(timeout)
+            try:  # (re)connects, and waits while the client's max_pending_calls are in flight
+                conn, _ = self._client._ready_connection(timeout)
             except Exception as exc:  # noqa: BLE001 - no connection: the rest cannot be sent either
                 for index in range(sent, total):
                     self._outcomes[index] = (None, exc)
                 with cond:
                     self._in_flight -= count
                 break
+            room = max(1, self._client.max_pending_calls - conn.pending_count)
+            if room < count:
+                with cond:
+                    self._in_flight -= count - room
+                count = room
             conn.request_many(spec.wire, payloads[sent : sent + count], spec.parse, timeout,
                               self._notify_for(conn), sent)
             sent += count
