@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .bulk import (
+        SendResult as SendResult,
+    )
     from .client import (
         Client as Client,
     )
@@ -112,6 +115,7 @@ _EXPORTS = {
     "Message": "models",
     "RawEvent": "models",
     "SentMessage": "models",
+    "SendResult": "bulk",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -1,0 +1,1 @@
+"""Benchmarks of trueconf_sync against a raw websocket-client loop (run: ``python -m benchmarks.run``)."""

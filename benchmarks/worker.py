@@ -1,0 +1,31 @@
+"""Runs one scenario side in its own process: ``python -m benchmarks.worker SCENARIO raw|ours SETUP_JSON``.
+
+Prints the figures as one JSON line on stdout (the runner reads the last line).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .scenarios import SCENARIOS, Setup
+
+
+def main(argv: list[str]) -> int:
+    """Entry point; returns the exit status."""
+    if len(argv) != 3 or argv[0] not in SCENARIOS or argv[1] not in ("raw", "ours"):
+        print(f"usage: python -m benchmarks.worker {{{','.join(SCENARIOS)}}} raw|ours SETUP_JSON", file=sys.stderr)
+        return 2
+    raw, ours = SCENARIOS[argv[0]]
+    setup = Setup(**json.loads(argv[2]))
+    if setup.extra.get("stdlib_json"):
+        sys.modules["orjson"] = None  # type: ignore[assignment]  # trueconf_sync falls back to json
+    figures = (raw if argv[1] == "raw" else ours)(setup)
+    if argv[1] == "ours" and "trueconf_sync.jsoncodec" in sys.modules:
+        figures["json_backend"] = sys.modules["trueconf_sync.jsoncodec"].BACKEND
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
