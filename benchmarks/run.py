@@ -246,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="let the OS place the processes (default: server on the last CPU, clients on the rest)")
     parser.add_argument("--stdlib-json", action="store_true",
                         help="run trueconf_sync without orjson even when it is installed")
+    parser.add_argument("--library", type=Path, help="directory holding another trueconf_sync package to measure")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     scenarios = args.scenario or list(SCENARIOS)
@@ -269,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                 setup = Setup(host="127.0.0.1", port=server.port, token=server.token, chat_id=server.chat_id,
                               count=count, server=args.server, server_pid=server.proc.pid, window=args.window,
                               warmup=10 if args.smoke else 200,
-                              extra={"import_runs": 1 if args.smoke else 5, "stdlib_json": args.stdlib_json})
+                              extra={"import_runs": 1 if args.smoke else 5, "stdlib_json": args.stdlib_json,
+                                     "library": str(args.library.resolve()) if args.library else None})
                 sides = ("raw", "ours") if number % 2 == 0 else ("ours", "raw")
                 result[scenario] = {side: run_worker(scenario, side, setup, client_cpus) for side in sides}
                 figures = "  ".join(f"{side} {_fmt(result[scenario][side].get('rate'))}" for side in ("raw", "ours")

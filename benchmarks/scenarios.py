@@ -228,18 +228,42 @@ def ours_sequential(setup: Setup) -> Figures:
 
 
 def ours_pipelined(setup: Setup) -> Figures:
-    """``client.send_messages(...)``: the bulk helper, bounded calls in flight."""
+    """``client.send_messages(...)``: the bulk helper, bounded calls in flight.
+
+    A version without the helper (``--library`` of an older commit) sends ``.future(...)`` calls
+    instead, at most ``window`` in flight.
+    """
     with _client(setup) as client:
         chat = setup.chat_id
         for i in range(setup.warmup):
             client.send_message(chat, f"warm {i}")
+        bulk = hasattr(client, "send_messages")
         with Meter(setup.server_pid) as meter:
-            results = client.send_messages([(chat, f"ours {i}") for i in range(setup.count)],
-                                           max_in_flight=setup.window)
+            if bulk:
+                results = client.send_messages([(chat, f"ours {i}") for i in range(setup.count)],
+                                               max_in_flight=setup.window)
+            else:
+                results = _futures_pipeline(client, chat, setup.count, setup.window)
         failed = sum(1 for r in results if not r.ok)
     if failed:
         raise SystemExit(f"{failed} of {setup.count} bulk sends failed")
-    return _rate(setup.count, meter)
+    return _rate(setup.count, meter, mode="send_messages" if bulk else "futures")
+
+
+class _Outcome:
+    def __init__(self, future: Any) -> None:
+        self.ok = future.exception() is None
+
+
+def _futures_pipeline(client: Any, chat: str, count: int, window: int) -> list[_Outcome]:
+    slots = threading.BoundedSemaphore(window)
+    futures = []
+    for i in range(count):
+        slots.acquire()
+        future = client.send_message.future(chat, f"ours {i}")
+        future.add_done_callback(lambda _: slots.release())
+        futures.append(future)
+    return [_Outcome(f) for f in futures]
 
 
 def ours_inbound(setup: Setup) -> Figures:
@@ -275,11 +299,11 @@ def ours_inbound(setup: Setup) -> Figures:
 # ---- footprint ------------------------------------------------------------------------------------
 
 
-def _import_ms(module: str, runs: int) -> float:
+def _import_ms(module: str, runs: int, cwd: str | None = None) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=cwd)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
 
@@ -312,7 +336,7 @@ def ours_footprint(setup: Setup) -> Figures:
     """``python -c "import trueconf_sync"``; RSS of a connected idle client process."""
     runs = int(setup.extra.get("import_runs", 5))
     interpreter = _import_ms("sys", runs)
-    import_ms = _import_ms("trueconf_sync", runs)
+    import_ms = _import_ms("trueconf_sync", runs, setup.extra.get("library"))
     with _client(setup):
         time.sleep(0.3)
         rss, peak = _rss_mib()

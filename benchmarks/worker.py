@@ -18,6 +18,8 @@ def main(argv: list[str]) -> int:
         return 2
     raw, ours = SCENARIOS[argv[0]]
     setup = Setup(**json.loads(argv[2]))
+    if setup.extra.get("library"):  # measure another copy of the package (e.g. an older commit)
+        sys.path.insert(0, str(setup.extra["library"]))
     if setup.extra.get("stdlib_json"):
         sys.modules["orjson"] = None  # type: ignore[assignment]  # trueconf_sync falls back to json
     figures = (raw if argv[1] == "raw" else ours)(setup)

@@ -1,0 +1,69 @@
+"""Who reads the socket: a blocking caller reads its own answer while the reader thread is parked,
+and hands the socket back for everything else (events, answers to futures) without delaying it."""
+
+from __future__ import annotations
+
+import threading
+
+from trueconf_sync import Message
+
+
+def test_sequential_calls_read_their_own_answers(trueconf_client, alice_chat):
+    conn = trueconf_client._conn
+    readers = [conn.call("getChats", {"count": 5, "page": 1}, lambda p: threading.current_thread(), 5)
+               for _ in range(30)]
+    # The first answer comes through the reader thread, which then parks; back-to-back calls after
+    # it read their answers themselves (a busy machine may let the park lapse now and then).
+    assert readers.count(threading.current_thread()) >= 1
+    assert all(t is threading.current_thread() or t.name.endswith("-reader") for t in readers)
+    assert trueconf_client.send_message(alice_chat, "still fine").chat_id == alice_chat
+
+
+def test_an_event_arriving_while_a_caller_reads_reaches_its_handler_at_once(
+        trueconf_server, trueconf_client, alice, alice_chat):
+    got = threading.Event()
+    trueconf_client.on_message(lambda message: got.set() if message.text == "during the call" else None)
+    trueconf_client.send_message(alice_chat, "park the reader")  # the next call reads by itself
+    trueconf_server.withhold_responses("getChats")
+    box = {}
+    caller = threading.Thread(target=lambda: box.setdefault("chats", trueconf_client.get_chats(timeout=10)))
+    caller.start()
+    trueconf_server.wait_for(lambda s: s.stats["requests"].get("getChats", 0) >= 1)
+    alice.send_message(alice_chat, "during the call")
+    assert got.wait(5)  # handled while the call still waits for its answer
+    assert caller.is_alive()
+    trueconf_server.release_responses()
+    caller.join(5)
+    assert box["chats"][0].chat_id == alice_chat
+
+
+def test_a_future_answered_while_a_caller_reads_completes(trueconf_server, trueconf_client, alice_chat):
+    trueconf_client.send_message(alice_chat, "park the reader")
+    trueconf_server.withhold_responses("getChats")
+    box = {}
+    caller = threading.Thread(target=lambda: box.setdefault("chats", trueconf_client.get_chats(timeout=10)))
+    caller.start()
+    trueconf_server.wait_for(lambda s: s.stats["requests"].get("getChats", 0) >= 1)
+    future = trueconf_client.send_message.future(alice_chat, "meanwhile")
+    assert future.result(5).chat_id == alice_chat
+    assert caller.is_alive()
+    trueconf_server.release_responses()
+    caller.join(5)
+    assert box["chats"][0].chat_id == alice_chat
+
+
+def test_events_between_sequential_calls_are_not_held_back(trueconf_server, trueconf_client, alice, alice_chat):
+    seen: list[Message] = []
+    done = threading.Event()
+
+    def handler(message: Message) -> None:
+        seen.append(message)
+        if len(seen) == 20:
+            done.set()
+
+    trueconf_client.on_message(handler)
+    for i in range(20):
+        alice.send_message(alice_chat, f"event {i}")
+        trueconf_client.send_message(alice_chat, f"call {i}")
+    assert done.wait(5)
+    assert [m.text for m in seen] == [f"event {i}" for i in range(20)]
