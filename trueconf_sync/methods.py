@@ -121,8 +121,31 @@ def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
     return wire
 
 
-def _text_content(text: Any, parse_mode: Any, buttons: Any) -> dict[str, Any]:
+def _quoted(quote: Any, text: str, mode: ParseMode) -> tuple[str, ParseMode]:
+    """Put a reply quote block (PROTOCOL §12.3) in front of ``text``; plain text becomes HTML."""
+    from .formatting import html, markdown
+
+    if not isinstance(quote, str):
+        raise TypeError(f"quote must be a str, not {type(quote).__name__}")
+    if not quote.strip():
+        raise ValueError("quote must not be empty or only whitespace")
+    if mode == ParseMode.MARKDOWN:
+        return str(markdown.quote(quote)) + text, mode
+    if mode == ParseMode.HTML:
+        return str(html.quote(quote)) + text, mode
+    return str(html.quote(quote) + html.text(text)), ParseMode.HTML
+
+
+def _reply_for_quote(reply_message_id: str | None, quote: Any) -> str | None:
+    if quote is not None and reply_message_id is None:
+        raise ValueError("quote needs reply_message_id: the apps show a quote only on a reply")
+    return reply_message_id
+
+
+def _text_content(text: Any, parse_mode: Any, buttons: Any, quote: Any = None) -> dict[str, Any]:
     wire_text, mode = check_text("text", text, parse_mode)
+    if quote is not None:
+        wire_text, mode = check_text("text (with its quote)", *_quoted(quote, wire_text, mode))
     content: dict[str, Any] = {"text": wire_text, "parseMode": mode.value}
     if buttons is not None:
         content["buttons"] = _buttons(buttons)
@@ -140,6 +163,7 @@ def send_message(
     parse_mode: ParseMode | str | None = None,
     reply_message_id: str | None = None,
     buttons: InlineKeyboard | list[list[Any]] | None = None,
+    quote: str | None = None,
     timeout: Timeout = None,
 ) -> Payload:
     """Send a text message to a chat.
@@ -152,6 +176,8 @@ def send_message(
         reply_message_id: the message this one answers.
         buttons: inline buttons (server 5.5.6+): an :class:`~trueconf_sync.keyboard.InlineKeyboard`
             or rows of buttons.
+        quote: with ``reply_message_id``, the part of the answered message to show highlighted
+            above the reply (PROTOCOL §12.3); a plain-text reply is then sent as HTML.
         timeout: seconds to wait for the answer (default: the client's ``timeout``).
 
     Returns:
@@ -162,8 +188,8 @@ def send_message(
     """
     return {
         "chatId": check_id("chat_id", chat_id),
-        "replyMessageId": check_optional_id("reply_message_id", reply_message_id),
-        "content": _text_content(text, parse_mode, buttons),
+        "replyMessageId": _reply_for_quote(check_optional_id("reply_message_id", reply_message_id), quote),
+        "content": _text_content(text, parse_mode, buttons, quote),
     }
 
 

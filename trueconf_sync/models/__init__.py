@@ -32,6 +32,7 @@ from .events import (
     RoleChanged,
 )
 from .message import Message
+from .quoting import Contact
 from .results import (
     AuthInfo,
     ChatActivity,
@@ -49,7 +50,7 @@ from .results import (
 __all__ = [
     "AttachmentContent", "AuthInfo", "Author", "AvatarContent", "Box", "ButtonClicked", "Chat",
     "ChatActivity", "ChatAvatarChanged", "ChatHistory", "ChatRef", "ChatRemoved",
-    "ChatTitleChanged", "ClearHistoryContent", "CommandPayload", "CommandSource", "Content",
+    "ChatTitleChanged", "ClearHistoryContent", "CommandPayload", "CommandSource", "Contact", "Content",
     "EditedMessage", "ExtensionLimits", "FileInfo", "FilePreview", "FileProgress",
     "HistoryCleared", "LocationContent", "Message", "MessageEdited", "MessageRemoved", "Millis",
     "Model", "Participant", "ParticipantAdded", "ParticipantContent", "ParticipantRemoved",

@@ -10,6 +10,7 @@ import attrs
 from ..enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
+from .quoting import Contact, parse_contact_link, split_quote
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -97,6 +98,28 @@ class Message(Model):
         if isinstance(content, Message):
             return content.parse_mode
         return content.parse_mode if isinstance(content, TextContent) else None
+
+    @property
+    def quote(self) -> str | None:
+        """The quoted part of a reply (PROTOCOL §12.3), as plain text, or ``None``."""
+        text, mode = self.text, self.parse_mode
+        return split_quote(text, str(mode.value))[0] if text is not None and mode is not None else None
+
+    @property
+    def text_without_quote(self) -> str | None:
+        """The text after a reply's quote block (the whole text when there is no quote)."""
+        text, mode = self.text, self.parse_mode
+        return split_quote(text, str(mode.value))[1] if text is not None and mode is not None else None
+
+    @property
+    def contact(self) -> Contact | None:
+        """A shared contact when the text is exactly one TrueConf profile link (§12.9), else None.
+
+        Contacts shared as vCard attachments (``text/vcard``) are files: read them with
+        ``message.download(io.BytesIO())``.
+        """
+        text = self.text
+        return parse_contact_link(text) if text is not None and self.parse_mode == "html" else None
 
     @property
     def keyboard(self) -> InlineKeyboard | None:
