@@ -35,6 +35,7 @@ from blinker import NamedSignal
 from . import __version__
 from .apimethod import RequestSpec
 from .auth import Token, fetch_token, token_expiry
+from .bulk import BulkMethods
 from .connection import Connection
 from .dispatcher import Dispatcher
 from .enums import ActivityType
@@ -81,7 +82,7 @@ def _same_user(a: str, b: str) -> bool:
     return a.split("@", 1)[0] == b.split("@", 1)[0]
 
 
-class Client(ApiMethods, FileMethods, HandlerRegistry):
+class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:
