@@ -4,6 +4,7 @@ and hands the socket back for everything else (events, answers to futures) witho
 from __future__ import annotations
 
 import threading
+import time
 
 from trueconf_sync import Message
 
@@ -67,3 +68,51 @@ def test_events_between_sequential_calls_are_not_held_back(trueconf_server, true
         trueconf_client.send_message(alice_chat, f"call {i}")
     assert done.wait(5)
     assert [m.text for m in seen] == [f"event {i}" for i in range(20)]
+
+
+def test_closing_ends_a_call_that_is_reading_at_once(trueconf_server, trueconf_client, alice_chat):
+    from trueconf_sync import ClientClosedError
+
+    trueconf_client.send_message(alice_chat, "park the reader")
+    trueconf_server.withhold_responses("getChats")
+    box = {}
+
+    def call() -> None:
+        started = time.monotonic()
+        try:
+            trueconf_client.get_chats(timeout=30)
+        except ClientClosedError as exc:
+            box["error"], box["seconds"] = exc, time.monotonic() - started
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    trueconf_server.wait_for(lambda s: s.stats["requests"].get("getChats", 0) >= 1)
+    trueconf_client.close()
+    caller.join(5)
+    assert not caller.is_alive()
+    assert isinstance(box["error"], ClientClosedError) and box["seconds"] < 5
+
+
+def test_a_dropped_link_ends_a_call_that_is_reading_at_once(trueconf_server, trueconf_client_factory, alice):
+    from trueconf_sync import ConnectionLostError
+
+    client = trueconf_client_factory(auto_reconnect=False)
+    chat = client.create_p2p_chat(alice.user_id)
+    client.send_message(chat, "park the reader")
+    trueconf_server.withhold_responses("getChats")
+    box = {}
+    caller = threading.Thread(target=lambda: box.setdefault("error", _error_of(lambda: client.get_chats(timeout=30))))
+    caller.start()
+    trueconf_server.wait_for(lambda s: s.stats["requests"].get("getChats", 0) >= 1)
+    trueconf_server.drop_connections()
+    caller.join(5)
+    assert not caller.is_alive()
+    assert isinstance(box["error"], ConnectionLostError)
+
+
+def _error_of(fn):
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001
+        return exc
+    return None

@@ -76,6 +76,8 @@ _AUTH_CODES = frozenset({201, 202, 203, 204})
 #: How long the reader thread stays parked after a blocking call completed with nothing else
 #: pending, so that the next sequential call can read its own answer (0 without ``select.poll``).
 PARK_SECONDS = 0.005 if hasattr(select, "poll") else 0.0
+#: Longest single wait of a reading caller before it checks whether the connection was closed.
+_POLL_SLICE = 0.25
 #: Pseudo opcode of a deferred text frame that a leader has parsed already.
 _PARSED = -1
 _ANSWERED = object()
@@ -430,15 +432,20 @@ class Connection:
         in_poll = [False]
 
         def readable() -> bool:
-            if self._ssl and self._sock.pending():  # type: ignore[attr-defined]
-                return True
-            left = deadline - _monotonic()
-            if left <= 0:
-                return False
-            in_poll[0] = True
-            ready = self._poller.poll(math.ceil(left * 1000))
-            in_poll[0] = False
-            return bool(ready)
+            # Polls in slices so that a close (which shuts the socket down, then closes it and
+            # frees its descriptor number) is noticed even if it came between two polls.
+            while not self._closed:
+                if self._ssl and self._sock.pending():  # type: ignore[attr-defined]
+                    return True
+                left = deadline - _monotonic()
+                if left <= 0:
+                    return False
+                in_poll[0] = True
+                ready = self._poller.poll(math.ceil(min(left, _POLL_SLICE) * 1000))
+                in_poll[0] = False
+                if ready:
+                    return True
+            return False
 
         handed_over = False
         try:
