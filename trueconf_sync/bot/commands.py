@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from ..client import _same_user
 from ..enums import ParseMode
+from ..ids import same_user
 from ..models import Message
 from .event_filters import strip_markup
 from .filters import Filter, FilterResult
@@ -80,7 +80,7 @@ def _parse(raw: str, mode: ParseMode | None, bot_id: str | None) -> _Parsed | No
     if bot_id and mode in (ParseMode.HTML, ParseMode.MARKDOWN):
         pattern = _LEADING_HTML_MENTION_RE if mode == ParseMode.HTML else _LEADING_MD_MENTION_RE
         found = pattern.match(raw)
-        if found is not None and _same_user(found.group(1), bot_id):
+        if found is not None and same_user(found.group(1), bot_id):
             text, leading = strip_markup(raw[found.end():], mode), found.group(1)
     if text is None:
         text = strip_markup(raw, mode)
@@ -141,7 +141,7 @@ class Command(Filter):
         if parsed is None or parsed.prefix not in self.prefix:
             return None
         mention = parsed.mention
-        if mention and not self.ignore_mention and not (bot_id and _same_user(mention, bot_id)):
+        if mention and not self.ignore_mention and not (bot_id and same_user(mention, bot_id)):
             return None
         match = self._match(parsed.name)
         if match is None:

@@ -28,10 +28,11 @@ from typing import Any
 
 from blinker import NamedSignal
 
-from ..client import Client, _same_user
+from ..client import Client
 from ..dispatcher import chat_key
 from ..enums import ChatType
 from ..errors import TrueConfError
+from ..ids import same_user
 from ..models import ButtonClicked, Message, RawEvent
 from ..signals import EVENTS, connection_state_changed, event_received
 from .fsm.context import FSMContext
@@ -221,7 +222,7 @@ class Dispatcher(Router):
         me = getattr(client, "user_id", None) or ""
         if isinstance(event, Message):
             author = event.author.id
-            if chat_id and event.chat_type == ChatType.P2P and author and not (me and _same_user(author, me)):
+            if chat_id and event.chat_type == ChatType.P2P and author and not (me and same_user(author, me)):
                 self._remember_peer(chat_id, author)
             return author
         if isinstance(event, ButtonClicked) and chat_id:
@@ -248,7 +249,7 @@ class Dispatcher(Router):
             log.info("cannot tell who clicked in chat %s (%s); using the chat's state", chat_id, exc)
             return ""
         for member in members:
-            if not (me and _same_user(member.user_id, me)):
+            if not (me and same_user(member.user_id, me)):
                 self._remember_peer(chat_id, member.user_id)
                 return str(member.user_id)
         return ""

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..client import _same_user
 from ..enums import ChatType, EnvelopeType, ParseMode
+from ..ids import same_user
 from ..models import ButtonClicked, Chat, Message
 from .filters import Filter, FilterResult
 
@@ -267,7 +267,7 @@ class FromUser(Filter):
 
     def check(self, event: Any, data: Mapping[str, Any]) -> FilterResult:
         user: str = data.get("event_user_id") or ""
-        return bool(user) and any(_same_user(user, wanted) for wanted in self.user_ids)
+        return bool(user) and any(same_user(user, wanted) for wanted in self.user_ids)
 
     def __repr__(self) -> str:
         return f"FromUser{self.user_ids!r}"
@@ -284,7 +284,7 @@ class Mentions(Filter):
 
     def check(self, event: Any, data: Mapping[str, Any]) -> FilterResult:
         wanted = self._wanted(data)
-        return any(_same_user(found, user) for found in mentions(event) for user in wanted)
+        return any(same_user(found, user) for found in mentions(event) for user in wanted)
 
     def __repr__(self) -> str:
         return f"Mentions{self.user_ids!r}"
