@@ -6,6 +6,7 @@ requests is imported here, lazily, so ``import trueconf_sync`` stays fast for to
 from __future__ import annotations
 
 import ssl
+import threading
 from typing import TYPE_CHECKING, Any
 
 from .tls import SYSTEM, Verify, requests_verify, system_context
@@ -13,7 +14,23 @@ from .tls import SYSTEM, Verify, requests_verify, system_context
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["make_session"]
+__all__ = ["client_session", "make_session"]
+
+_lock = threading.Lock()
+
+
+def client_session(client: Any) -> requests.Session:
+    """The client's one requests session (its TLS settings and User-Agent), made on first use.
+
+    OAuth, server info and file transfers share it; ``client.close()`` closes it.
+    """
+    session = client._session
+    if session is None:
+        with _lock:
+            session = client._session
+            if session is None:
+                session = client._session = make_session(client._verify, client.user_agent)
+    return session  # type: ignore[no-any-return]
 
 
 def make_session(verify: Verify, user_agent: str) -> requests.Session:

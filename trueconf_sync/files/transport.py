@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
+from ..session import client_session as session_of
 from .redact import scrub
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 __all__ = ["CHUNK_SIZE", "Aborted", "network_error", "session_of"]
 
 #: Bytes read from a source or from the network at a time (memory use is a few of these).
 CHUNK_SIZE = 512 * 1024
-_session_lock = threading.Lock()
 
 
 class Aborted(Exception):
@@ -25,22 +24,6 @@ class Aborted(Exception):
     def __init__(self, error: BaseException) -> None:
         super().__init__(error)
         self.error = error
-
-
-def session_of(client: Any) -> requests.Session:
-    """The client's requests session (TLS settings and User-Agent of the client); made on first use.
-
-    It is the session OAuth uses too; ``client.close()`` closes it.
-    """
-    session = client._session
-    if session is None:
-        with _session_lock:
-            session = client._session
-            if session is None:
-                from ..session import make_session
-
-                session = client._session = make_session(client._verify, client.user_agent)
-    return session  # type: ignore[no-any-return]
 
 
 def _is_timeout(exc: BaseException) -> bool:
