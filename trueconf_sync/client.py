@@ -34,7 +34,7 @@ from blinker import NamedSignal
 
 from . import __version__
 from .apimethod import RequestSpec
-from .auth import Token, fetch_token, token_expiry
+from .auth import Token, fetch_oauth2_token, fetch_token, token_expiry
 from .bulk import BulkMethods
 from .connection import Connection
 from .dispatcher import Dispatcher
@@ -42,6 +42,7 @@ from .enums import ActivityType
 from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError
 from .files import FileMethods
 from .handlers import HandlerRegistry
+from .ids import same_user
 from .methods import ApiMethods
 from .models import AuthInfo, Message
 from .models.binding import bind_client
@@ -50,6 +51,7 @@ from .tls import Verify, check_verify, tls_failure, websocket_sslopt
 
 if TYPE_CHECKING:
     from .activity import ChatActivityKeeper
+    from .serverinfo import ServerInfo
 
 __all__ = ["Client", "ConnectionState", "Health"]
 
@@ -72,16 +74,6 @@ def _identity(payload: Any) -> Any:
     return payload
 
 
-def _same_user(a: str, b: str) -> bool:
-    """Compare TrueConf IDs, tolerating a missing ``@server`` part (PROTOCOL §1.7)."""
-    a, b = a.lower(), b.lower()
-    if a == b:
-        return True
-    if "@" in a and "@" in b:
-        return False
-    return a.split("@", 1)[0] == b.split("@", 1)[0]
-
-
 class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
@@ -91,6 +83,8 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         token: an access token, or a callable returning one (called on every connect).
         username, password: credentials; the client then gets (and refreshes) the token itself
             over OAuth on the same host, port and TLS settings. Give either a token or both of these.
+        oauth_client_id: with username and password, log in through this OAuth2 application
+            instead (servers with password logins disabled, PROTOCOL §12.11).
         port: defaults to 443 with ``https=True`` and 4309 without (PROTOCOL §1.1).
         https: ``wss``/``https`` (default) or plain ``ws``/``http``.
         verify: TLS verification: True, False, a CA bundle path, an ``ssl.SSLContext`` or
@@ -124,6 +118,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         *,
         username: str | None = None,
         password: str | None = None,
+        oauth_client_id: str | None = None,
         port: int | None = None,
         https: bool = True,
         verify: Verify = True,
@@ -147,6 +142,9 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
             raise ValueError("give either token or username and password, not both")
         if token is None and (username is None or password is None):
             raise ValueError("give token, or both username and password")
+        if oauth_client_id is not None and (username is None or not isinstance(oauth_client_id, str)
+                                            or not oauth_client_id):
+            raise ValueError("oauth_client_id must be a non-empty str and needs username and password")
         if token is not None and not (callable(token) or (isinstance(token, str) and token)):
             raise TypeError("token must be a non-empty str or a callable returning one")
         for name, value in (("username", username), ("password", password)):
@@ -190,6 +188,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         self._token_source = token
         self._username = username
         self._password = password
+        self._oauth_client_id = oauth_client_id
         self._token: Token | None = None
         self._session: Any = None
         self._name = f"trueconf-{next(_ids)}"
@@ -431,12 +430,15 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
             return value
         token = self._token
         if force_refresh or token is None or token.expires_within(60):
-            if self._session is None:
-                from .session import make_session
+            from .session import client_session
 
-                self._session = make_session(self._verify, self.user_agent)
             assert self._username is not None and self._password is not None
-            token = fetch_token(self._session, self.base_url, self._username, self._password, self.connect_timeout)
+            session = client_session(self)
+            if self._oauth_client_id is not None:  # servers without password logins (§12.11)
+                token = fetch_oauth2_token(session, self.base_url, self._username, self._password,
+                                           self._oauth_client_id, self.connect_timeout)
+            else:
+                token = fetch_token(session, self.base_url, self._username, self._password, self.connect_timeout)
             self._token = token
         return token.access_token
 
@@ -646,6 +648,17 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         """Non-blocking :meth:`call`: returns a Future of the raw success payload."""
         return self._request_future(RequestSpec(_check_method(method), _identity), _check_payload(payload), timeout)
 
+    def server_info(self, *, timeout: float | None = None) -> ServerInfo:
+        """Ask the server for its version and name (``GET /api/v4/server``, PROTOCOL §10.1).
+
+        Needs no connection or credentials. Raises ConnectionLostError (unreachable or an HTTP
+        error), RequestTimeoutError, TLSError, ProtocolError (not the expected JSON).
+        """
+        from .serverinfo import fetch_server_info
+        from .session import client_session
+
+        return fetch_server_info(client_session(self), self.base_url, self._timeout(timeout))
+
     def typing(self, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> ChatActivityKeeper:
         """Context manager: show "typing..." (or ``activity``) in a chat until the block ends.
 
@@ -675,7 +688,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         if method != "sendMessage" or not isinstance(event, Message):
             return False
         me = self.user_id
-        return bool(me) and _same_user(event.author.id, me)  # type: ignore[arg-type]
+        return bool(me) and same_user(event.author.id, me)  # type: ignore[arg-type]
 
     # ---- connection loss and reconnect -------------------------------------------------------
 
