@@ -20,6 +20,14 @@ def _texts(server, chat_id):
     return [m["content"]["text"] for m in server.chat_messages(chat_id)]
 
 
+def _bulk_in_thread(client, items, **kwargs):
+    """Run send_messages on a thread; returns (thread, box) where box["results"] is set at the end."""
+    box: dict[str, list[SendResult]] = {}
+    worker = threading.Thread(target=lambda: box.setdefault("results", client.send_messages(items, **kwargs)))
+    worker.start()
+    return worker, box
+
+
 def test_sends_every_message_in_order_with_typed_results(trueconf_server, trueconf_client, alice_chat):
     results = trueconf_client.send_messages([(alice_chat, f"bulk {i}") for i in range(300)], max_in_flight=32)
     assert [r.index for r in results] == list(range(300))
@@ -89,10 +97,7 @@ def test_a_refused_message_gets_its_error_and_the_others_go_through(trueconf_ser
 
 def test_never_more_than_max_in_flight_waiting(trueconf_server, trueconf_client, alice_chat, wait_until):
     trueconf_server.withhold_responses("sendMessage")
-    box: dict[str, list[SendResult]] = {}
-    worker = threading.Thread(target=lambda: box.setdefault(
-        "results", trueconf_client.send_messages([(alice_chat, f"w{i}") for i in range(10)], max_in_flight=3)))
-    worker.start()
+    worker, box = _bulk_in_thread(trueconf_client, [(alice_chat, f"w{i}") for i in range(10)], max_in_flight=3)
     wait_until(lambda: trueconf_server.stats["requests"].get("sendMessage", 0) == 3)
     worker.join(0.3)
     assert worker.is_alive()  # blocked: three calls are waiting for their answers
@@ -118,10 +123,7 @@ def test_a_dropped_connection_fails_the_calls_in_flight_and_the_rest_go_after_re
     client = trueconf_client_factory(reconnect_max_delay=0.2)
     chat = client.create_p2p_chat(alice.user_id)
     trueconf_server.withhold_responses("sendMessage")
-    box: dict[str, list[SendResult]] = {}
-    worker = threading.Thread(target=lambda: box.setdefault(
-        "results", client.send_messages([(chat, f"d{i}") for i in range(8)], max_in_flight=4, timeout=10)))
-    worker.start()
+    worker, box = _bulk_in_thread(client, [(chat, f"d{i}") for i in range(8)], max_in_flight=4, timeout=10)
     wait_until(lambda: trueconf_server.stats["requests"].get("sendMessage", 0) == 4)
     trueconf_server.drop_connections()  # the four in flight lose their answers
     wait_until(lambda: trueconf_server.stats["requests"].get("sendMessage", 0) == 8)  # the rest, reconnected
@@ -147,10 +149,7 @@ def test_the_clients_max_pending_calls_bounds_the_window_too(trueconf_server, tr
     client = trueconf_client_factory(max_pending_calls=2)
     chat = client.create_p2p_chat(alice.user_id)
     trueconf_server.withhold_responses("sendMessage")
-    box: dict[str, list[SendResult]] = {}
-    worker = threading.Thread(target=lambda: box.setdefault(
-        "results", client.send_messages([(chat, f"p{i}") for i in range(6)], max_in_flight=5)))
-    worker.start()
+    worker, box = _bulk_in_thread(client, [(chat, f"p{i}") for i in range(6)], max_in_flight=5)
     wait_until(lambda: trueconf_server.stats["requests"].get("sendMessage", 0) == 2)
     worker.join(0.3)
     assert trueconf_server.stats["requests"].get("sendMessage", 0) == 2

@@ -335,6 +335,7 @@ class Connection:
         """Send several text frames in one write."""
         try:
             with self._send_lock:
+                self._sends += 1  # progress marker for the heartbeat's stall check
                 frame = self._masker.frame
                 self._sock.sendall(b"".join([frame(text) for text in texts]))
         except Exception as exc:
@@ -347,14 +348,7 @@ class Connection:
         if not acks:
             return
         self._acks = []
-        try:
-            with self._send_lock:
-                self._sends += 1
-                frame = self._masker.frame
-                self._sock.sendall(b"".join([frame(text) for text in acks]))
-        except Exception as exc:
-            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
-            raise self._lost_error() from exc
+        self._send_frames(acks)
 
     # ---- receiving ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .models.base import Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
-from .structgen import make_structure_fn
+from .structgen import Resolvers, make_structure_fn
 
 __all__ = ["camel", "converter", "structure", "structure_content", "unstructure"]
 
@@ -146,6 +146,17 @@ def _direct_for(tp: Any) -> Callable[[dict[str, Any], Any], Any] | None:
     return _DIRECT.get(tp)
 
 
+_RESOLVERS = Resolvers(
+    scalars=_SCALARS,
+    enum_hook=_enum,
+    enum_base=(_OpenIntEnum, _OpenStrEnum),
+    is_model=_is_model,
+    hook_for=_hook_for,
+    structure=converter.structure,
+    direct_for=_direct_for,
+)
+
+
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
     _building.add(cls)
     try:
@@ -153,13 +164,7 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
             cls,
             key_of=camel,
             omit=_LOCAL_FIELDS | ({"content"} if cls is Message else frozenset()),
-            scalars=_SCALARS,
-            enum_hook=_enum,
-            enum_base=(_OpenIntEnum, _OpenStrEnum),
-            is_model=_is_model,
-            hook_for=_hook_for,
-            structure=converter.structure,
-            direct_for=_direct_for,
+            resolvers=_RESOLVERS,
         )
     finally:
         _building.discard(cls)

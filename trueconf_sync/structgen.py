@@ -14,15 +14,40 @@ from __future__ import annotations
 import enum
 import linecache
 from collections.abc import Callable
-from typing import Any, Union, get_args, get_origin
+from typing import Any, NamedTuple, Union, get_args, get_origin
 
 import attrs
 
-__all__ = ["ScalarHooks", "make_structure_fn"]
+__all__ = ["Resolvers", "ScalarHooks", "make_structure_fn"]
 
 _MISSING = object()
 #: scalar type -> its lenient hook ``(value, type) -> value``
 ScalarHooks = dict[Any, Callable[[Any, Any], Any]]
+
+
+class Resolvers(NamedTuple):
+    """How field types are read: the converter's hooks the generated code calls.
+
+    Attributes:
+        scalars: inline-able scalar types (``str``, ``int``...) and their lenient hooks.
+        enum_hook: lenient hook for values not in an enum's value map; ``enum_base`` the enum
+            bases it applies to.
+        is_model: whether a type is a model with its own hook; ``hook_for(type)`` returns that
+            hook, or None while it is still being built (recursive types: the generic
+            ``structure(value, type)`` is used then).
+        structure: the converter's generic ``structure(value, type)`` for every other type.
+        direct_for: a nested model's own generated function, when a dict value may go straight
+            to it (no fallback keys, no post-processing); an error in it then fails this object,
+            whose field-by-field fallback goes through the nested hook again.
+    """
+
+    scalars: ScalarHooks
+    enum_hook: Callable[[Any, Any], Any]
+    enum_base: tuple[type[enum.Enum], ...]
+    is_model: Callable[[Any], bool]
+    hook_for: Callable[[Any], Callable[[Any, Any], Any] | None]
+    structure: Callable[[Any, Any], Any]
+    direct_for: Callable[[Any], Callable[[dict[str, Any], Any], Any] | None]
 
 
 def _optional_of(tp: Any) -> Any:
@@ -36,33 +61,14 @@ def _optional_of(tp: Any) -> Any:
 
 
 def make_structure_fn(
-    cls: type[Any],
-    *,
-    key_of: Callable[[str], str],
-    omit: frozenset[str],
-    scalars: ScalarHooks,
-    enum_hook: Callable[[Any, Any], Any],
-    enum_base: tuple[type[enum.Enum], ...],
-    is_model: Callable[[Any], bool],
-    hook_for: Callable[[Any], Callable[[Any, Any], Any] | None],
-    structure: Callable[[Any, Any], Any],
-    direct_for: Callable[[Any], Callable[[dict[str, Any], Any], Any] | None] = lambda tp: None,
+    cls: type[Any], *, key_of: Callable[[str], str], omit: frozenset[str], resolvers: Resolvers
 ) -> Callable[[dict[str, Any], Any], Any]:
     """Write the structure function of attrs class ``cls``: ``fn(data, raw) -> cls(..., raw=raw)``.
 
     Args:
         key_of: field name -> wire key.
         omit: fields not read from the wire (they keep their defaults; ``raw`` is passed in).
-        scalars: inline-able scalar types (``str``, ``int``...) and their lenient hooks.
-        enum_hook: lenient hook for values not in an enum's value map; ``enum_base`` the enum
-            bases it applies to.
-        is_model: whether a type is a model with its own hook; ``hook_for(type)`` returns that
-            hook, or None while it is still being built (recursive types: the generic
-            ``structure(value, type)`` is used then).
-        structure: the converter's generic ``structure(value, type)`` for every other type.
-        direct_for: a nested model's own generated function, when a dict value may go straight
-            to it (no fallback keys, no post-processing); an error in it then fails this object,
-            whose field-by-field fallback goes through the nested hook again.
+        resolvers: the hooks field values go through (see :class:`Resolvers`).
     """
     attrs.resolve_types(cls)
     names: dict[str, Any] = {"__cl": cls, "_M": _MISSING}
@@ -88,8 +94,7 @@ def make_structure_fn(
             lines.append("    if v is _M: raise KeyError(" + repr(key_of(field.name)) + ")")
         else:
             lines.append(f"    if v is _M: {var} = {default_expr}")
-        lines.extend(_value_code(index, var, field.type, names, scalars, enum_hook, enum_base,
-                                 is_model, hook_for, structure, direct_for))
+        lines.extend(_value_code(index, var, field.type, names, resolvers))
         args.append(f"{field.alias or field.name}={var}")
     args.append("raw=raw")
     lines.append(f"    return __cl({', '.join(args)})")
@@ -102,20 +107,9 @@ def make_structure_fn(
     return fn
 
 
-def _value_code(
-    index: int,
-    var: str,
-    tp: Any,
-    names: dict[str, Any],
-    scalars: ScalarHooks,
-    enum_hook: Callable[[Any, Any], Any],
-    enum_base: tuple[type[enum.Enum], ...],
-    is_model: Callable[[Any], bool],
-    hook_for: Callable[[Any], Callable[[Any, Any], Any] | None],
-    structure: Callable[[Any, Any], Any],
-    direct_for: Callable[[Any], Callable[[dict[str, Any], Any], Any] | None],
-) -> list[str]:
+def _value_code(index: int, var: str, tp: Any, names: dict[str, Any], resolvers: Resolvers) -> list[str]:
     """The ``else`` branch that turns a present value ``v`` into ``var``."""
+    scalars, enum_hook, enum_base, is_model, hook_for, structure, direct_for = resolvers
     names[f"T{index}"] = tp
     inner = _optional_of(tp)
     prefix = ""
