@@ -116,3 +116,19 @@ def _error_of(fn):
     except Exception as exc:  # noqa: BLE001
         return exc
     return None
+
+
+def test_a_link_dropped_while_nobody_reads_is_noticed_before_the_next_call(
+        trueconf_server, trueconf_client_factory, alice, monkeypatch):
+    from trueconf_sync import connection
+
+    monkeypatch.setattr(connection, "PARK_SECONDS", 5.0)  # the reader stays parked: nobody reads
+    client = trueconf_client_factory(reconnect_max_delay=0.2)
+    chat = client.create_p2p_chat(alice.user_id)
+    client.send_message(chat, "park the reader")
+    trueconf_server.drop_connections()
+    trueconf_server.wait_for(lambda s: s.stats["connections"] == 0)  # the reset has been sent
+    # Not sent into the dead socket (that would fail it): the hang-up is noticed, the client
+    # reconnects, and the call goes out on the new connection.
+    assert client.send_message(chat, "after the drop").chat_id == chat
+    assert client.reconnects == 1 and trueconf_server.stats["total_connections"] == 2

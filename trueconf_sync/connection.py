@@ -76,6 +76,8 @@ _AUTH_CODES = frozenset({201, 202, 203, 204})
 #: How long the reader thread stays parked after a blocking call completed with nothing else
 #: pending, so that the next sequential call can read its own answer (0 without ``select.poll``).
 PARK_SECONDS = 0.005 if hasattr(select, "poll") else 0.0
+#: poll events of a peer that reset the connection or shut its side down.
+_HANGUP = select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0) if hasattr(select, "poll") else 0
 #: Longest single wait of a reading caller before it checks whether the connection was closed.
 _POLL_SLICE = 0.25
 #: Pseudo opcode of a deferred text frame that a leader has parsed already.
@@ -163,9 +165,13 @@ class Connection:
         self._deferred: deque[tuple[int, Any]] = deque()  # frames a leader left to the reader
         self._poller: Any = None
         self._ssl = hasattr(sock, "pending")
+        self._probe: Any = None
+        self._probe_lock = threading.Lock()
         if PARK_SECONDS > 0:
             self._poller = select.poll()
             self._poller.register(sock, select.POLLIN)
+            self._probe = select.poll()  # a second one: a poll object cannot be polled by two threads
+            self._probe.register(sock, _HANGUP)
         self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
         self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"{name}-heartbeat", daemon=True)
         self._reader.start()
@@ -176,7 +182,24 @@ class Connection:
     @property
     def closed(self) -> bool:
         """True once the connection has ended (closed or lost)."""
+        if not self._closed and self._parked:
+            self._notice_hangup()
         return self._closed
+
+    def _notice_hangup(self) -> None:
+        """While the reader thread is parked nobody reads, so a peer that hung up meanwhile would go
+        unnoticed until a call is sent into the dead socket. Ask the kernel; on a hang-up let the
+        reader thread read what is left and end the connection (a client then reconnects before
+        sending, as when the reader noticed at once)."""
+        if self._probe is None or not self._probe_lock.acquire(False):
+            return
+        try:
+            events = self._probe.poll(0)
+        finally:
+            self._probe_lock.release()
+        if events and events[0][1] & _HANGUP and _get_ident() != self._reader_ident:
+            self._unpark()
+            self._reader.join(1.0)
 
     @property
     def pending_count(self) -> int:
