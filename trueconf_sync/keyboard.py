@@ -365,30 +365,7 @@ class Button:
     url = _Action(_new_url, "_url")
     message = _Action(_new_message, "_message")
 
-    @staticmethod
-    def copy(
-        label: str,
-        data: str,
-        *,
-        id: str | None = None,
-        style: ButtonStyle | str | None = None,
-    ) -> Button:
-        """A button that copies ``data`` to the user's clipboard.
-
-        Args:
-            label: 1-32 characters.
-            data: 1-4095 characters.
-            id: button id.
-            style: :class:`ButtonStyle` or its value.
-
-        Returns:
-            The validated :class:`Button`.
-
-        Raises:
-            ValueError: an argument breaks its limit (the message names it).
-            TypeError: an argument has the wrong type.
-        """
-        return _new_copy(label, data, id=id, style=style)
+    copy = staticmethod(_new_copy)
 
     def __repr__(self) -> str:
         fields = [f"kind={str(self.kind)!r}"]
