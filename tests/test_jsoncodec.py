@@ -68,3 +68,20 @@ def test_not_json_raises_value_error(codec, text):
 def test_unserializable_raises_type_error(codec):
     with pytest.raises(TypeError):
         codec.dumps({"x": object()})
+
+
+@pytest.mark.parametrize("text", [b' {"a": 1} ', b'\xef\xbb\xbf{"a": 1}', '{"a": 1}'.encode("utf-16"), '{"a": 1}\n'])
+def test_what_json_loads_accepts_around_the_document(codec, text):
+    assert codec.loads(text) == json.loads(text) == {"a": 1}
+
+
+def test_a_lone_surrogate_reads_as_json_loads_reads_it(codec):
+    text = '{"a": "\ud800"}'.encode("utf-8", "surrogatepass")  # not valid UTF-8: json.loads lets it pass
+    assert codec.loads(text) == json.loads(text) == {"a": "\ud800"}
+
+
+def test_a_structure_containing_itself_raises_like_the_standard_library(codec):
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        codec.dumps(loop)
