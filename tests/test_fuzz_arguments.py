@@ -7,8 +7,7 @@ import inspect
 import threading
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from trueconf_sync import ApiError, Client
 from trueconf_sync.apimethod import ApiMethod

@@ -7,8 +7,7 @@ import re
 import unicodedata
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from trueconf_sync.formatting import (
     FormattedText,

@@ -23,77 +23,47 @@ if TYPE_CHECKING:
     )
     from .client import (
         Client as Client,
-    )
-    from .client import (
         ConnectionState as ConnectionState,
+        Health as Health,
     )
     from .enums import (
         ActivityType as ActivityType,
-    )
-    from .enums import (
         AuthorType as AuthorType,
-    )
-    from .enums import (
         ChatType as ChatType,
-    )
-    from .enums import (
         EnvelopeType as EnvelopeType,
-    )
-    from .enums import (
         FileReadyState as FileReadyState,
-    )
-    from .enums import (
         ParseMode as ParseMode,
-    )
-    from .enums import (
         Role as Role,
     )
     from .errors import (
         ApiError as ApiError,
-    )
-    from .errors import (
         AuthError as AuthError,
-    )
-    from .errors import (
         BlockingCallError as BlockingCallError,
-    )
-    from .errors import (
         ClientClosedError as ClientClosedError,
-    )
-    from .errors import (
         ConnectionLostError as ConnectionLostError,
-    )
-    from .errors import (
         ProtocolError as ProtocolError,
-    )
-    from .errors import (
         RequestTimeoutError as RequestTimeoutError,
-    )
-    from .errors import (
         TLSError as TLSError,
-    )
-    from .errors import (
         TrueConfError as TrueConfError,
     )
     from .models import (
         Chat as Chat,
-    )
-    from .models import (
         ChatHistory as ChatHistory,
-    )
-    from .models import (
+        Contact as Contact,
         Message as Message,
-    )
-    from .models import (
         RawEvent as RawEvent,
-    )
-    from .models import (
+        SentFile as SentFile,
         SentMessage as SentMessage,
+    )
+    from .serverinfo import (
+        ServerInfo as ServerInfo,
     )
 
 _EXPORTS = {
+    "SendResult": "bulk",
     "Client": "client",
     "ConnectionState": "client",
+    "Health": "client",
     "ActivityType": "enums",
     "AuthorType": "enums",
     "ChatType": "enums",
@@ -112,10 +82,12 @@ _EXPORTS = {
     "TrueConfError": "errors",
     "Chat": "models",
     "ChatHistory": "models",
+    "Contact": "models",
     "Message": "models",
     "RawEvent": "models",
+    "SentFile": "models",
     "SentMessage": "models",
-    "SendResult": "bulk",
+    "ServerInfo": "serverinfo",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import errors
-from . import permissions as perm
+from . import errors, permissions as perm
 from .core import Core, Session
 from .errors import ApiError
 from .state import AUTHOR_SYSTEM, AUTHOR_USER, Chat, Message, User

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import actions, errors, files, jwt
-from . import permissions as perm
+from . import actions, errors, files, jwt, permissions as perm
 from .buttons import ButtonError, validate_buttons
 from .core import Core, Session
 from .errors import ApiError

@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import actions, files
-from . import permissions as perm
+from . import actions, files, permissions as perm
 from .buttons import find_button
 from .core import Core
 from .state import Chat, Message, User
