@@ -58,7 +58,7 @@ ROWS = [
 ]
 
 #: per scenario: the work per side in a full and in a smoke round
-COUNTS = {"sequential": (3000, 50), "pipelined": (5000, 200), "inbound": (5000, 200), "footprint": (0, 0)}
+COUNTS = {"sequential": (5000, 50), "pipelined": (20000, 200), "inbound": (10000, 200), "footprint": (0, 0)}
 
 
 def free_port() -> int:
