@@ -23,8 +23,8 @@ def main(argv: list[str]) -> int:
     if setup.extra.get("stdlib_json"):
         sys.modules["orjson"] = None  # type: ignore[assignment]  # trueconf_sync falls back to json
     figures = (raw if argv[1] == "raw" else ours)(setup)
-    if argv[1] == "ours" and "trueconf_sync.jsoncodec" in sys.modules:
-        figures["json_backend"] = sys.modules["trueconf_sync.jsoncodec"].BACKEND
+    if argv[1] == "ours" and "trueconf_sync.transport.jsoncodec" in sys.modules:
+        figures["json_backend"] = sys.modules["trueconf_sync.transport.jsoncodec"].BACKEND
     print(json.dumps(figures), flush=True)
     return 0
 

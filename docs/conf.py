@@ -52,7 +52,7 @@ def setup(app: Any) -> None:
     from sphinx.ext.autodoc import MethodDocumenter
     from sphinx.util.inspect import stringify_signature
 
-    from trueconf_sync.apimethod import ApiMethod
+    from trueconf_sync.api.method import ApiMethod
     from trueconf_sync.files.method import FileMethod
 
     class ApiMethodDocumenter(MethodDocumenter):

@@ -35,7 +35,7 @@ from trueconf_sync.bot import (
     client_from_env,
 )
 from trueconf_sync.bot.middleware import NextHandler
-from trueconf_sync.models import Message
+from trueconf_sync.api.models import Message
 
 
 class RoleMiddleware(BaseMiddleware):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from trueconf_sync import ChatType, EnvelopeType, Message
-from trueconf_sync.models import AttachmentContent, Chat, LocationContent, SurveyContent, TextContent
+from trueconf_sync.api.models import AttachmentContent, Chat, LocationContent, SurveyContent, TextContent
 from trueconf_sync.testing import FakeTrueConfServer
 
 BOT_ID = "echo_bot@video.example.com"

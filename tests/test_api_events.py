@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from trueconf_sync import ApiError, AuthorType, ChatType, EnvelopeType, FileReadyState, Message, RawEvent, Role
-from trueconf_sync.keyboard import Button, InlineKeyboard
-from trueconf_sync.models import (
+from trueconf_sync.api.models import (
     AttachmentContent,
     AvatarContent,
     ButtonClicked,
@@ -40,6 +39,7 @@ from trueconf_sync.models import (
     UploadLimits,
     VoiceContent,
 )
+from trueconf_sync.text.keyboard import Button, InlineKeyboard
 
 BOT_ID = "echo_bot@video.example.com"
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from trueconf_sync import ActivityType, ApiError, ChatType, EnvelopeType, FileReadyState, Role, SentMessage
-from trueconf_sync.models import (
+from trueconf_sync.api.models import (
     ChatActivity,
     EditedMessage,
     ExtensionLimits,
@@ -537,9 +537,9 @@ SERVER_EVENTS = [
 
 
 def test_every_request_has_a_row_and_every_event_a_model():
-    from trueconf_sync.handlers import HandlerRegistry
-    from trueconf_sync.methods import ApiMethods
-    from trueconf_sync.signals import EVENTS
+    from trueconf_sync.api.methods import ApiMethods
+    from trueconf_sync.events.registry import HandlerRegistry
+    from trueconf_sync.events.signals import EVENTS
 
     rows = {value.wire for value in vars(ApiMethods).values() if hasattr(value, "wire")}
     assert sorted(set(CLIENT_REQUESTS) - rows) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from trueconf_sync.keyboard import Button, InlineKeyboard
+from trueconf_sync.text.keyboard import Button, InlineKeyboard
 
 LIMIT = 4096
 COMMAND = {"label": "Go", "command": "go"}
@@ -158,7 +158,7 @@ def test_limit_is_enforced_before_sending(trueconf_server, trueconf_client, meth
 
 
 def test_every_method_of_the_table_has_a_validation_case():
-    from trueconf_sync.methods import ApiMethods
+    from trueconf_sync.api.methods import ApiMethods
 
     checked = {case[0] for case in CASES} | {"get_message_by_id", "create_p2p_chat", "get_chat_by_id",
                                              "remove_message"}  # in test_client_validation.py

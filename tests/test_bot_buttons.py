@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, next_text, start_bot
 
+from trueconf_sync.api.models import ButtonClicked, CommandPayload, Message
 from trueconf_sync.bot import CallbackData, Clicked, Command, Dispatcher, FSMContext, MemoryStorage, State, StatesGroup
-from trueconf_sync.keyboard import Button, InlineKeyboard
-from trueconf_sync.models import ButtonClicked, CommandPayload, Message
+from trueconf_sync.text.keyboard import Button, InlineKeyboard
 
 
 class Color(enum.Enum):

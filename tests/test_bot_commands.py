@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, conversation, start_bot
 
+from trueconf_sync.api.models import Message
 from trueconf_sync.bot import Command, CommandObject, Dispatcher
-from trueconf_sync.models import Message
 
 
 @pytest.fixture

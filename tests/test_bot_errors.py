@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, conversation, next_text, start_bot
 
+from trueconf_sync.api.models import Message
 from trueconf_sync.bot import Dispatcher, ExceptionType, Router, SkipHandler, Text
-from trueconf_sync.models import Message
 
 
 class Boom(Exception):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, conversation, next_text, start_bot
 
+from trueconf_sync.api.models import Message, TextContent
 from trueconf_sync.bot import (
     ChatTypeFilter,
     ContentType,
@@ -24,7 +25,6 @@ from trueconf_sync.bot import (
     plain_text,
 )
 from trueconf_sync.enums import ChatType, ParseMode
-from trueconf_sync.models import Message, TextContent
 
 
 def is_number(message: Message) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, conversation, start_bot
 
+from trueconf_sync.api.models import Message
 from trueconf_sync.bot import (
     Command,
     Dispatcher,
@@ -24,7 +25,6 @@ from trueconf_sync.bot import (
     any_state,
     default_state,
 )
-from trueconf_sync.models import Message
 
 
 class Order(StatesGroup):

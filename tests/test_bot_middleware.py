@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, next_text, start_bot
 
+from trueconf_sync.api.models import Message
 from trueconf_sync.bot import (
     UNHANDLED,
     BaseMiddleware,
@@ -18,7 +19,6 @@ from trueconf_sync.bot import (
     ThrottlingMiddleware,
 )
 from trueconf_sync.bot.middleware import NextHandler
-from trueconf_sync.models import Message
 
 
 class Recorder(BaseMiddleware):

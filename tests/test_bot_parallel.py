@@ -9,8 +9,8 @@ from typing import Any
 
 from test_bot_helpers import start_bot
 
+from trueconf_sync.api.models import Message
 from trueconf_sync.bot import Dispatcher
-from trueconf_sync.models import Message
 
 
 def test_chats_in_parallel_one_chat_in_order(trueconf_server: Any, trueconf_client_factory: Any,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from test_bot_helpers import ask, conversation, start_bot
 
+from trueconf_sync.api.models import Chat, Message, ParticipantAdded, RawEvent
 from trueconf_sync.bot import Dispatcher, Router, SkipHandler, Text, event_kind
-from trueconf_sync.models import Chat, Message, ParticipantAdded, RawEvent
 
 
 def build_tree() -> Dispatcher:

@@ -13,7 +13,7 @@ from trueconf_sync import (
     RequestTimeoutError,
     SentMessage,
 )
-from trueconf_sync.bulk import SendResult
+from trueconf_sync.core.bulk import SendResult
 
 
 def _texts(server, chat_id):

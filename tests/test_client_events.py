@@ -9,7 +9,7 @@ import time
 import pytest
 
 from trueconf_sync import Message, RawEvent, signals
-from trueconf_sync.models import Chat, MessageEdited, MessageRemoved, TextContent
+from trueconf_sync.api.models import Chat, MessageEdited, MessageRemoved, TextContent
 
 BOT_ID = "echo_bot@video.example.com"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trueconf_sync import ApiError, ChatType, EnvelopeType, Message, ParseMode, SentMessage
-from trueconf_sync.models import Chat, ChatHistory, EditedMessage, TextContent
+from trueconf_sync.api.models import Chat, ChatHistory, EditedMessage, TextContent
 
 BOT_ID = "echo_bot@video.example.com"
 
@@ -65,7 +65,7 @@ def test_send_message_parse_modes(trueconf_server, trueconf_client, alice_chat, 
 
 
 def test_send_formatted_text_brings_its_parse_mode(trueconf_server, trueconf_client, alice_chat):
-    from trueconf_sync.formatting import html
+    from trueconf_sync.text.formatting import html
 
     text = html.bold("Alert: ", html.italic("<db-1> & co"))
     sent = trueconf_client.send_message(alice_chat, text)

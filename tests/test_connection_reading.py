@@ -120,7 +120,7 @@ def _error_of(fn):
 
 def test_a_link_dropped_while_nobody_reads_is_noticed_before_the_next_call(
         trueconf_server, trueconf_client_factory, alice, monkeypatch):
-    from trueconf_sync import connection
+    from trueconf_sync.transport import connection
 
     monkeypatch.setattr(connection, "PARK_SECONDS", 5.0)  # the reader stays parked: nobody reads
     client = trueconf_client_factory(reconnect_max_delay=0.2)

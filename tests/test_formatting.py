@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, strategies as st
 
-from trueconf_sync.formatting import (
+from trueconf_sync.text.formatting import (
     MAX_TEXT_LENGTH,
     FormattedText,
     ParseMode,

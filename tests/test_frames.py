@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from trueconf_sync.frames import (
+from trueconf_sync.transport.frames import (
     OP_BINARY,
     OP_CLOSE,
     OP_CONT,

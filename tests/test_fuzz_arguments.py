@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from trueconf_sync import ApiError, Client
-from trueconf_sync.apimethod import ApiMethod
+from trueconf_sync.api.method import ApiMethod
 from trueconf_sync.testing import FakeTrueConfServer
 
 METHODS = {name: value for name in dir(Client)

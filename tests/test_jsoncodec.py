@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from trueconf_sync import jsoncodec
+from trueconf_sync.transport import jsoncodec
 
 
 @pytest.fixture(params=["installed", "stdlib"])

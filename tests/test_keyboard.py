@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, strategies as st
 
-from trueconf_sync.keyboard import (
+from trueconf_sync.text.keyboard import (
     AnswerLevel,
     AnswerStatus,
     AnswerType,

@@ -149,7 +149,7 @@ def test_notebook_runs_and_rerunning_cells_leaks_nothing(server: FakeTrueConfSer
 
 def test_history_table_shows_every_kind_escaped_and_without_secrets(trueconf_client: Any,
                                                                     trueconf_server: FakeTrueConfServer) -> None:
-    from trueconf_sync.display import summary
+    from trueconf_sync.api.display import summary
 
     alice = trueconf_server.user("alice")
     chat_id = trueconf_client.create_p2p_chat("alice")
@@ -194,7 +194,7 @@ def test_chat_list_and_single_chat_tables(trueconf_client: Any, trueconf_server:
 
 
 def test_table_rows_are_capped_and_inputs_checked(trueconf_client: Any, trueconf_server: FakeTrueConfServer) -> None:
-    from trueconf_sync import display
+    from trueconf_sync.api import display
 
     chat_id = trueconf_client.create_p2p_chat("alice")
     for i in range(5):

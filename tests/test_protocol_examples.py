@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from trueconf_sync import methods
-from trueconf_sync.apimethod import ApiMethod
-from trueconf_sync.converter import camel
-from trueconf_sync.models import Message, Model, RawEvent
-from trueconf_sync.signals import EVENTS
+from trueconf_sync.api import methods
+from trueconf_sync.api.converter import camel
+from trueconf_sync.api.method import ApiMethod
+from trueconf_sync.api.models import Message, Model, RawEvent
+from trueconf_sync.events.signals import EVENTS
 
 DATA = json.loads((pathlib.Path(__file__).parent / "data" / "protocol_examples.json").read_text("utf-8"))
 ROWS = {row.wire: row for row in vars(methods.ApiMethods).values() if isinstance(row, ApiMethod)}
@@ -68,8 +68,8 @@ def test_response_example_parses(example):
     method = example["method"]
     payload = example["response"]["payload"]
     if isinstance(payload, dict) and payload.get("errorCode"):
-        from trueconf_sync.connection import _api_error
         from trueconf_sync.errors import AuthError
+        from trueconf_sync.transport.connection import _api_error
 
         error = _api_error(payload["errorCode"], payload, method)
         assert error.code == payload["errorCode"] and error.name != "UNKNOWN_ERROR"

@@ -6,7 +6,7 @@ import queue
 
 import pytest
 
-from trueconf_sync.models.quoting import Contact
+from trueconf_sync.api.models.quoting import Contact
 
 
 def _collect(client):

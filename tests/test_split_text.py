@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from trueconf_sync.formatting import (
+from trueconf_sync.text.formatting import (
     FormattedText,
     HTMLBuilder,
     MarkdownBuilder,

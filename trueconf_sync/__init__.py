@@ -2,7 +2,7 @@
 
 ::
 
-    from trueconf_sync import Client
+    from . import Client
 
     with Client("video.example.com", token=TOKEN) as client:
         client.send_message(chat_id, "Disk almost full on db-1")
@@ -18,13 +18,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .bulk import (
-        SendResult as SendResult,
+    from .api.models import (
+        Chat as Chat,
+        ChatHistory as ChatHistory,
+        Contact as Contact,
+        Message as Message,
+        RawEvent as RawEvent,
+        SentFile as SentFile,
+        SentMessage as SentMessage,
+    )
+    from .api.serverinfo import (
+        ServerInfo as ServerInfo,
     )
     from .client import (
         Client as Client,
         ConnectionState as ConnectionState,
         Health as Health,
+    )
+    from .core.bulk import (
+        SendResult as SendResult,
     )
     from .enums import (
         ActivityType as ActivityType,
@@ -46,21 +58,9 @@ if TYPE_CHECKING:
         TLSError as TLSError,
         TrueConfError as TrueConfError,
     )
-    from .models import (
-        Chat as Chat,
-        ChatHistory as ChatHistory,
-        Contact as Contact,
-        Message as Message,
-        RawEvent as RawEvent,
-        SentFile as SentFile,
-        SentMessage as SentMessage,
-    )
-    from .serverinfo import (
-        ServerInfo as ServerInfo,
-    )
 
 _EXPORTS = {
-    "SendResult": "bulk",
+    "SendResult": "core.bulk",
     "Client": "client",
     "ConnectionState": "client",
     "Health": "client",
@@ -80,14 +80,14 @@ _EXPORTS = {
     "RequestTimeoutError": "errors",
     "TLSError": "errors",
     "TrueConfError": "errors",
-    "Chat": "models",
-    "ChatHistory": "models",
-    "Contact": "models",
-    "Message": "models",
-    "RawEvent": "models",
-    "SentFile": "models",
-    "SentMessage": "models",
-    "ServerInfo": "serverinfo",
+    "Chat": "api.models",
+    "ChatHistory": "api.models",
+    "Contact": "api.models",
+    "Message": "api.models",
+    "RawEvent": "api.models",
+    "SentFile": "api.models",
+    "SentMessage": "api.models",
+    "ServerInfo": "api.serverinfo",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -2,7 +2,7 @@
 
 ::
 
-    from trueconf_sync import Client
+    from . import Client
 
     with Client("video.example.com", token=TOKEN) as client:
         sent = client.send_message(chat_id, "Disk almost full on db-1")
@@ -33,25 +33,25 @@ import attrs
 from blinker import NamedSignal
 
 from . import __version__
-from .apimethod import RequestSpec
-from .auth import Token, fetch_oauth2_token, fetch_token, token_expiry
-from .bulk import BulkMethods
-from .connection import Connection
-from .dispatcher import Dispatcher
+from .api.method import RequestSpec
+from .api.methods import ApiMethods
+from .api.models import AuthInfo, Message
+from .api.models.binding import bind_client
+from .core.bulk import BulkMethods
+from .core.tokens import Token, fetch_oauth2_token, fetch_token, token_expiry
 from .enums import ActivityType
 from .errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError
+from .events.registry import HandlerRegistry
+from .events.signals import connection_state_changed, reconnected
+from .events.workers import HandlerWorkers
 from .files import FileMethods
-from .handlers import HandlerRegistry
 from .ids import same_user
-from .methods import ApiMethods
-from .models import AuthInfo, Message
-from .models.binding import bind_client
-from .signals import connection_state_changed, reconnected
-from .tls import Verify, check_verify, tls_failure, websocket_sslopt
+from .transport.connection import Connection
+from .transport.tls import Verify, check_verify, tls_failure, websocket_sslopt
 
 if TYPE_CHECKING:
-    from .activity import ChatActivityKeeper
-    from .serverinfo import ServerInfo
+    from .api.activity import ChatActivityKeeper
+    from .api.serverinfo import ServerInfo
 
 __all__ = ["Client", "ConnectionState", "Health"]
 
@@ -194,7 +194,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         self._name = f"trueconf-{next(_ids)}"
         self.user_agent = f"trueconf_sync/{__version__} (Python/{platform.python_version()})"
         self._conn: Connection | None = None
-        self._dispatcher: Dispatcher | None = None
+        self._dispatcher: HandlerWorkers | None = None
         self._auth: AuthInfo | None = None
         self._state: ConnectionState = "disconnected"
         self._connect_lock = threading.RLock()
@@ -332,7 +332,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         """Connect and authenticate once (caller holds the connect lock)."""
         if self._dispatcher is None:
             skip = self._is_own_message if self.skip_own_messages else None
-            self._dispatcher = Dispatcher(
+            self._dispatcher = HandlerWorkers(
                 self,
                 workers=self.workers,
                 ack_after_handling=self.ack == "after_handling",
@@ -430,7 +430,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
             return value
         token = self._token
         if force_refresh or token is None or token.expires_within(60):
-            from .session import client_session
+            from .transport.http import client_session
 
             assert self._username is not None and self._password is not None
             session = client_session(self)
@@ -654,8 +654,8 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         Needs no connection or credentials. Raises ConnectionLostError (unreachable or an HTTP
         error), RequestTimeoutError, TLSError, ProtocolError (not the expected JSON).
         """
-        from .serverinfo import fetch_server_info
-        from .session import client_session
+        from .api.serverinfo import fetch_server_info
+        from .transport.http import client_session
 
         return fetch_server_info(client_session(self), self.base_url, self._timeout(timeout))
 
@@ -665,7 +665,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         Re-sends the activity every ``retryAfter`` the server asks for (PROTOCOL §12.7) from a
         background thread; failures of the indicator are logged, not raised.
         """
-        from .activity import ChatActivityKeeper
+        from .api.activity import ChatActivityKeeper
 
         return ChatActivityKeeper(self, chat_id, activity)
 
@@ -873,7 +873,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def _parse_auth(payload: Any) -> AuthInfo:
-    from .converter import converter
+    from .api.converter import converter
 
     info = converter.structure(payload if payload is not None else {}, AuthInfo)
     if "/" in info.user_id:  # some servers append a /suffix (PROTOCOL §2.2)

@@ -3,8 +3,8 @@
 
 ::
 
-    from trueconf_sync import Client
-    from trueconf_sync.bot import Command, Dispatcher, Router
+    from .. import Client
+    from . import Command, Dispatcher, Router
 
     router = Router()
 

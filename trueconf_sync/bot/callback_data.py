@@ -32,13 +32,13 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 from urllib.parse import quote, unquote
 
-from ..models import ButtonClicked
+from ..api.models import ButtonClicked
 from .filters import Filter, FilterLike, FilterResult, as_filter, resolve_all
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
 
-    from ..keyboard import Button
+    from ..text.keyboard import Button
 else:
     def dataclass_transform(**_: Any) -> Any:
         return lambda cls: cls
@@ -180,7 +180,7 @@ class CallbackData:
     def as_button(self, label: str, command: str | None = None, **kwargs: Any) -> Button:
         """A command button carrying this data (command defaults to the prefix); keywords as
         :meth:`Button.command <trueconf_sync.keyboard.Button.command>`."""
-        from ..keyboard import Button
+        from ..text.keyboard import Button
 
         return Button.command(label, command or self.__prefix__, custom_data=self.pack(), **kwargs)
 

@@ -19,9 +19,9 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from ..api.models import Message
 from ..enums import ParseMode
 from ..ids import same_user
-from ..models import Message
 from .event_filters import strip_markup
 from .filters import Filter, FilterResult
 

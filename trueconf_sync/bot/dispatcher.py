@@ -28,13 +28,13 @@ from typing import Any
 
 from blinker import NamedSignal
 
+from ..api.models import ButtonClicked, Message, RawEvent
 from ..client import Client
-from ..dispatcher import chat_key
 from ..enums import ChatType
 from ..errors import TrueConfError
+from ..events.signals import EVENTS, connection_state_changed, event_received
+from ..events.workers import chat_key
 from ..ids import same_user
-from ..models import ButtonClicked, Message, RawEvent
-from ..signals import EVENTS, connection_state_changed, event_received
 from .fsm.context import FSMContext
 from .fsm.memory import MemoryStorage
 from .fsm.storage import KeyStrategy, Storage, make_key

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..api.models import ButtonClicked, Chat, Message
 from ..enums import ChatType, EnvelopeType, ParseMode
 from ..ids import same_user
-from ..models import ButtonClicked, Chat, Message
 from .filters import Filter, FilterResult
 
 __all__ = [

@@ -4,7 +4,7 @@ Commands: ``send``, ``listen``, ``token``, ``chats``, ``demo``. Settings come fr
 ``TRUECONF_*`` environment variables and an optional INI file (:mod:`.settings`); exit codes are
 listed in :class:`ExitCode`. Scripts can build a client configured the same way::
 
-    from trueconf_sync.cli import client_from_env
+    from . import client_from_env
 
     with client_from_env() as client:   # TRUECONF_SERVER, TRUECONF_TOKEN or USERNAME/PASSWORD...
         client.send_message(chat_id, "hello")

@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return int(ExitCode.USAGE)
     if args.command == "demo":
-        from ..demo import run_demo
+        from .demo import run_demo
 
         return run_demo()
     run: Command = args.run

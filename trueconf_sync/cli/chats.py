@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from ..api.models import Chat
     from ..client import Client
-    from ..models import Chat
 
 __all__ = ["add_parser", "iter_chats", "run"]
 

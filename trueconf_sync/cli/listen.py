@@ -15,9 +15,9 @@ import threading
 import time
 from typing import Any, TextIO
 
+from ..api.models import Message, RawEvent
 from ..errors import RequestTimeoutError
-from ..models import Message, RawEvent
-from ..signals import EVENTS, connection_state_changed, event_received
+from ..events.signals import EVENTS, connection_state_changed, event_received
 from .settings import Settings
 
 __all__ = ["EventPrinter", "add_parser", "run"]

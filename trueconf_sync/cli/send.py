@@ -12,8 +12,8 @@ import os
 import sys
 from typing import Any
 
-from ..formatting import split_text, visible_length
-from ..validation import MAX_TEXT_LENGTH, check_text
+from ..api.validation import MAX_TEXT_LENGTH, check_text
+from ..text.formatting import split_text, visible_length
 from .exitcodes import UsageError
 from .settings import Settings
 

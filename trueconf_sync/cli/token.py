@@ -10,9 +10,9 @@ import argparse
 import json
 from typing import Any
 
-from ..auth import fetch_token
-from ..session import make_session
-from ..tls import check_verify
+from ..core.tokens import fetch_token
+from ..transport.http import make_session
+from ..transport.tls import check_verify
 from .settings import Settings
 
 __all__ = ["add_parser", "run"]

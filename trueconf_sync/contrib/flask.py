@@ -3,7 +3,7 @@
 ::
 
     from flask import Flask
-    from trueconf_sync.contrib.flask import TrueConf
+    from .flask import TrueConf
 
     trueconf = TrueConf()
 

@@ -5,7 +5,7 @@ Re-running a cell in Jupyter runs its code again in the same process. A plain
 on, and its handlers keep answering); a plain ``@client.on_message`` cell run twice registers two
 handlers. The two helpers here make re-running safe::
 
-    from trueconf_sync.contrib.jupyter import notebook_client, on
+    from .jupyter import notebook_client, on
 
     client = notebook_client(SERVER, token=TOKEN)   # re-run: the previous client is closed first
 
@@ -114,7 +114,7 @@ def on(client: Client, event: str | NamedSignal) -> Callable[[F], F]:
     Raises:
         ValueError: unknown event name. TypeError: not a callable.
     """
-    from ..handlers import resolve_event
+    from ..events.registry import resolve_event
 
     resolve_event(event)  # check the name now, before the decorated function exists
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from ..api.models import FileInfo
 from ..enums import FileReadyState
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
-from ..models import FileInfo
 from .errors import FileDownloadError, FileNotAvailableError
 from .names import safe_file_name, with_extension
 from .progress import Progress

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..api.models import UploadLimits
 from ..errors import ApiError
-from ..models import UploadLimits
 from .errors import FileExtensionError, FileTooLargeError
 from .names import extension_of
 from .state import state_of

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..api.models import SentFile, UploadLimits
+from ..api.validation import check_bool, check_id, check_optional_id, check_text
 from ..enums import ParseMode
-from ..models import SentFile, UploadLimits
-from ..validation import check_bool, check_id, check_optional_id, check_text
 from . import download, upload
 from .inputs import FileArgument, FileInput, file_argument
 from .limits import current_limits
@@ -19,7 +19,7 @@ from .method import Job, file_method
 from .progress import ProgressArgument, check_progress
 
 if TYPE_CHECKING:
-    from ..formatting import FormattedText
+    from ..text.formatting import FormattedText
     from .download import FileStream
 
 __all__ = ["FileMethods"]

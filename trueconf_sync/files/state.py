@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from ..api.models import FileProgress, UploadLimits
 from ..errors import ClientClosedError
-from ..models import FileProgress, UploadLimits
-from ..signals import connection_state_changed, file_progress, upload_limits_changed
+from ..events.signals import connection_state_changed, file_progress, upload_limits_changed
 
 __all__ = ["MAX_FILE_WORKERS", "FileState", "ProgressWaiter", "state_of"]
 

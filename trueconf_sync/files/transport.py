@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
-from ..session import client_session as session_of
+from ..transport.http import client_session as session_of
 from .redact import scrub
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ..api.models import SentFile
 from ..errors import ApiError, ProtocolError
-from ..models import SentFile
 from .inputs import FileArgument, Source
 from .limits import check_limits, limits_for_upload
 from .multipart import MultipartBody, Part

@@ -6,7 +6,7 @@ aiohttp is imported only when a server starts, so importing this package stays c
 
 Example::
 
-    from trueconf_sync.testing import FakeTrueConfServer
+    from . import FakeTrueConfServer
 
     with FakeTrueConfServer() as server:          # http://127.0.0.1:<free port>
         server.add_user("echo_bot", "secret")

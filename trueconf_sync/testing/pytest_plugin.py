@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from trueconf_sync import Client
-    from trueconf_sync.testing.server import FakeTrueConfServer
+    from .. import Client
+    from .server import FakeTrueConfServer
 
 BOT = "echo_bot"
 PEOPLE = ("alice", "bob")
@@ -31,7 +31,7 @@ PASSWORD = "password"
 @pytest.fixture
 def trueconf_server() -> Iterator[FakeTrueConfServer]:
     """A running fake TrueConf server on a free loopback port, with echo_bot, alice and bob."""
-    from trueconf_sync.testing.server import FakeTrueConfServer
+    from .server import FakeTrueConfServer
 
     with FakeTrueConfServer() as server:
         for login in (BOT, *PEOPLE):
@@ -42,7 +42,7 @@ def trueconf_server() -> Iterator[FakeTrueConfServer]:
 @pytest.fixture
 def trueconf_client_factory(trueconf_server: FakeTrueConfServer) -> Iterator[Callable[..., Client]]:
     """Make clients connected to ``trueconf_server``: ``make(login="echo_bot", **kwargs)``."""
-    from trueconf_sync import Client
+    from .. import Client
 
     made: list[Client] = []
 

@@ -13,7 +13,7 @@ Add the app and the settings::
 
 Then, from any view, task or thread::
 
-    from trueconf_sync.contrib.django import get_client, send_on_commit
+    from . import get_client, send_on_commit
 
     get_client().send_message(chat_id, "deployed")         # now
     send_on_commit(chat_id, f"order {order.pk} paid")      # once the current transaction commits
@@ -155,7 +155,7 @@ def send_on_commit(
     Raises:
         ValueError, TypeError: bad arguments (nothing is scheduled).
     """
-    from ...methods import ApiMethods
+    from ...api.methods import ApiMethods
 
     ApiMethods.send_message.prepare((chat_id, text), {k: v for k, v in kwargs.items() if k != "timeout"})
 

@@ -9,8 +9,8 @@ from typing import Any, NoReturn
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from trueconf_sync.contrib.django import close_client, get_client, handler_setups
-from trueconf_sync.errors import TrueConfError
+from .....errors import TrueConfError
+from ... import close_client, get_client, handler_setups
 
 
 def _interrupt(signum: int, frame: Any) -> NoReturn:

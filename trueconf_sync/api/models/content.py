@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any, Union
 
 import attrs
 
-from ..enums import EnvelopeType, FileReadyState, ParseMode, Role
+from ...enums import EnvelopeType, FileReadyState, ParseMode, Role
 from .base import Model
 
 if TYPE_CHECKING:
-    from ..keyboard import InlineKeyboard
+    from ...text.keyboard import InlineKeyboard
     from .message import Message
 
 __all__ = [
@@ -50,7 +50,7 @@ class TextContent(Model):
         """The inline buttons as an :class:`~trueconf_sync.keyboard.InlineKeyboard` (lenient), or None."""
         if not self.buttons:
             return None
-        from ..keyboard import InlineKeyboard
+        from ...text.keyboard import InlineKeyboard
 
         return InlineKeyboard.from_wire(self.buttons)
 

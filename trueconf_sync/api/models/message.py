@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..enums import ChatType, EnvelopeType, ParseMode
+from ...enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
 from .quoting import Contact, parse_contact_link, split_quote
 
 if TYPE_CHECKING:
-    from ..client import Client
-    from ..keyboard import InlineKeyboard
+    from ...client import Client
+    from ...text.keyboard import InlineKeyboard
     from .results import EditedMessage, SentMessage
 
 __all__ = ["Message"]

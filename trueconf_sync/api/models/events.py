@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from ..enums import Role
+from ...enums import Role
 from .base import Author, Millis, Model
 from .content import TextContent
 from .message import Message

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import ConnectionLostError, ProtocolError, RequestTimeoutError
+from ..errors import ConnectionLostError, ProtocolError, RequestTimeoutError
 
 if TYPE_CHECKING:
     import requests

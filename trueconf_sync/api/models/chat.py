@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from ..enums import ChatType, Role
+from ...enums import ChatType, Role
 from .base import Model
 from .message import Message
 

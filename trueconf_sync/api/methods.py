@@ -15,10 +15,10 @@ import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .apimethod import Payload, api
+from ..enums import ActivityType, ParseMode, Role
+from ..errors import ProtocolError
 from .converter import converter
-from .enums import ActivityType, ParseMode, Role
-from .errors import ProtocolError
+from .method import Payload, api
 from .models import (
     ChatActivity,
     ChatHistory,
@@ -44,8 +44,8 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
-    from .formatting import FormattedText
-    from .keyboard import InlineKeyboard
+    from ..text.formatting import FormattedText
+    from ..text.keyboard import InlineKeyboard
 
 __all__ = ["ApiMethods"]
 
@@ -110,7 +110,7 @@ def _chats(payload: Any) -> list[Chat]:
 
 
 def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
-    from .keyboard import keyboard_to_wire
+    from ..text.keyboard import keyboard_to_wire
 
     try:
         wire: list[list[dict[str, Any]]] = keyboard_to_wire(buttons)
@@ -123,7 +123,7 @@ def _buttons(buttons: Any) -> list[list[dict[str, Any]]]:
 
 def _quoted(quote: Any, text: str, mode: ParseMode) -> tuple[str, ParseMode]:
     """Put a reply quote block (PROTOCOL §12.3) in front of ``text``; plain text becomes HTML."""
-    from .formatting import html, markdown
+    from ..text.formatting import html, markdown
 
     if not isinstance(quote, str):
         raise TypeError(f"quote must be a str, not {type(quote).__name__}")
@@ -560,7 +560,7 @@ def answer_command(
     ``answer_type`` is ``complete``, ``timeout``, ``cancel`` or ``message``; ``text`` 1-255 ASCII
     characters; ``status``, ``visibility``, ``level`` as in PROTOCOL §12.6. Returns None.
     """
-    from .keyboard import command_answer_payload
+    from ..text.keyboard import command_answer_payload
 
     payload: Payload = command_answer_payload(
         check_id("command_id", command_id), answer_type, text, status=status, visibility=visibility, level=level

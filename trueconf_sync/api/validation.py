@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any, TypeVar
 
-from .enums import ParseMode
+from ..enums import ParseMode
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -87,7 +87,7 @@ def check_text(
     """
     if parse_mode is None and type(value) is str and len(value) <= limit and value.strip():
         return value, ParseMode.TEXT  # the common case: plain text, where every character is visible
-    from .formatting import FormattedText, visible_length
+    from ..text.formatting import FormattedText, visible_length
 
     own_mode: Any = None
     if isinstance(value, FormattedText):

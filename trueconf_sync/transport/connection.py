@@ -42,8 +42,7 @@ from typing import Any
 
 import websocket
 
-from . import jsoncodec
-from .errors import (
+from ..errors import (
     ApiError,
     AuthError,
     BlockingCallError,
@@ -51,6 +50,7 @@ from .errors import (
     ProtocolError,
     RequestTimeoutError,
 )
+from . import jsoncodec
 from .frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameReader, Masker
 from .pending import Notify, Pending
 

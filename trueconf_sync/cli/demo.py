@@ -31,12 +31,12 @@ def _describe(envelope: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str
 def run_demo(out: TextIO = sys.stdout) -> int:
     """Run the demo conversation, print it to ``out``; return the process exit code (0 = ok)."""
     try:
-        from .testing.server import FakeTrueConfServer
+        from ..testing.server import FakeTrueConfServer
     except ImportError as exc:  # aiohttp missing
         print(f"the demo needs the fake server: pip install 'trueconf_sync[testing]' ({exc})", file=sys.stderr)
         return 2
-    from . import Client
-    from .models import Message
+    from .. import Client
+    from ..api.models import Message
 
     with FakeTrueConfServer() as server:
         for login in (BOT, PERSON):

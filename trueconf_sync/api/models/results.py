@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import attrs
 
-from ..enums import ActivityType, FileReadyState
+from ...enums import ActivityType, FileReadyState
 from .base import Millis, Model
 from .message import Message
 

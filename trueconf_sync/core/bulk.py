@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from .errors import AuthError
-from .models import SentMessage
+from ..api.models import SentMessage
+from ..errors import AuthError
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .connection import Connection
-    from .pending import Notify
+    from ..client import Client
+    from ..transport.connection import Connection
+    from ..transport.pending import Notify
 
 __all__ = ["BulkMethods", "SendResult"]
 
@@ -102,7 +102,7 @@ class BulkMethods:
             ValueError, TypeError: a bad item or argument (the message names the item); nothing
                 has been sent then.
         """
-        from .methods import ApiMethods
+        from ..api.methods import ApiMethods
 
         if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int) or not (
                 1 <= max_in_flight <= MAX_IN_FLIGHT):

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from blinker import NamedSignal
 
-from .converter import converter
-from .models import Message, RawEvent
-from .models.binding import bind_client
+from ..api.converter import converter
+from ..api.models import Message, RawEvent
+from ..api.models.binding import bind_client
 from .signals import EVENTS, event_received
 
 if TYPE_CHECKING:
-    from .connection import Connection
+    from ..transport.connection import Connection
 
-__all__ = ["Dispatcher", "chat_key"]
+__all__ = ["HandlerWorkers", "chat_key"]
 
 log = logging.getLogger("trueconf_sync.dispatcher")
 
@@ -52,7 +52,7 @@ def chat_key(payload: Any) -> str:
     return key if type(key) is str else ""
 
 
-class Dispatcher:
+class HandlerWorkers:
     """Worker threads that turn queued server requests into typed events and run the handlers.
 
     Args:

@@ -7,7 +7,7 @@ from typing import Any, NewType
 
 import attrs
 
-from ..enums import AuthorType, ChatType
+from ...enums import AuthorType, ChatType
 
 __all__ = ["Author", "Box", "ChatRef", "Millis", "Model", "millis_to_datetime"]
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError
-from .tls import tls_failure
+from ..errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError
+from ..transport.tls import tls_failure
 
 if TYPE_CHECKING:
     import requests

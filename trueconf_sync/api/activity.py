@@ -7,10 +7,10 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .enums import ActivityType
+from ..enums import ActivityType
 
 if TYPE_CHECKING:
-    from .client import Client
+    from ..client import Client
 
 __all__ = ["ChatActivityKeeper"]
 

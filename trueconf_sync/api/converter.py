@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 import attrs
 import cattrs
 
-from .enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
+from ..enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from .models.base import Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
