@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,15 +130,15 @@ def test_send_on_commit_sends_after_commit_and_never_on_rollback(settings: Any,
 
     with transaction.atomic():
         send_on_commit(chat_id, "committed", parse_mode="markdown")
-        time.sleep(0.2)
-        assert sent() == []  # not before the commit
-    assert sent() == [{"text": "committed", "parseMode": "markdown"}]  # sent when it committed
+        get_client().send_message(chat_id, "sentinel")  # answered after anything sent before it
+        assert [content["text"] for content in sent()] == ["sentinel"]  # not before the commit
+    assert sent()[1:] == [{"text": "committed", "parseMode": "markdown"}]  # sent when it committed
 
     with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
         send_on_commit(chat_id, "rolled back")
         raise RuntimeError("rolled back")
     send_on_commit(chat_id, "no transaction: at once")
-    assert [content["text"] for content in sent()] == ["committed", "no transaction: at once"]
+    assert [content["text"] for content in sent()] == ["sentinel", "committed", "no transaction: at once"]
 
     with pytest.raises(ValueError, match=r"text.*4096"):  # checked now, in the caller
         send_on_commit(chat_id, "x" * 5000)

@@ -81,9 +81,10 @@ def test_drop_mid_call_fails_it_at_once_and_does_not_resend(trueconf_server, tru
         client.send_message(chat, "maybe posted, maybe not", timeout=10)
     assert time.monotonic() - started < 2
     assert client.wait_connected(5)
-    time.sleep(0.2)
-    assert trueconf_server.stats["requests"]["sendMessage"] == 1  # not silently sent again
+    # sentinel: the server handles one connection's requests in order, so once "after" is answered a
+    # resend of the first message would have been counted already
     assert client.send_message(chat, "after").chat_id == chat
+    assert trueconf_server.stats["requests"]["sendMessage"] == 2  # the lost one was not silently sent again
 
 
 def test_drop_mid_upload_is_a_typed_error(trueconf_server, trueconf_client_factory, alice):
@@ -191,8 +192,7 @@ def test_server_restart_on_the_same_port(trueconf_server, trueconf_client_factor
     port = trueconf_server.port
     trueconf_server.stop()
     alice.send_message(chat, "written while the server was down")  # stored, unread by the bot
-    time.sleep(0.3)
-    assert client.state == "reconnecting"
+    assert _wait(lambda: client.state == "reconnecting", 3)
     trueconf_server.start()
     assert trueconf_server.port == port
     assert client.wait_connected(5) and _wait(lambda: got, 2)
@@ -341,6 +341,7 @@ def test_every_call_ends_within_its_timeout_under_random_faults(
 
 def test_file_progress_subscriptions_survive_a_reconnect(trueconf_server, trueconf_client_factory, alice):
     client = trueconf_client_factory()
+    got = _reconnected_events(client)
     chat = client.create_p2p_chat(alice.user_id)
     message_id = alice.send_file(chat, "big.bin", b"x" * 1000, uploading_seconds=30)
     file_id = client.get_message_by_id(message_id).attachment.file_id
@@ -356,8 +357,10 @@ def test_file_progress_subscriptions_survive_a_reconnect(trueconf_server, trueco
     assert _wait(followed, 3)  # the new connection subscribed again
     assert client.unsubscribe_file_progress(file_id)
     _drop_and_notice(trueconf_server, client)
-    assert client.wait_connected(5)
-    time.sleep(0.2)
+    assert client.wait_connected(5) and _wait(lambda: len(got) == 2, 3)
+    # sentinel: subscriptions are renewed before `reconnected` fires, and requests of one connection
+    # are handled in order, so once this call is answered a renewal would have been registered
+    client.get_chats(timeout=3)
     assert not followed()  # and an ended subscription is not renewed
 
 
@@ -368,16 +371,18 @@ def test_a_failed_handler_gets_the_message_again_after_a_reconnect(trueconf_serv
 
     @client.on_message
     def flaky(message):
-        attempts.append(message.message_id)
+        attempts.append((message.text, message.message_id))
         if len(attempts) == 1:
             raise RuntimeError("database briefly down")
 
     alice.send_message(chat, "important")
-    assert _wait(lambda: attempts, 3)
-    time.sleep(0.1)
-    assert trueconf_server.stats["acks"] == 0  # the failure was not acknowledged
+    alice.send_message(chat, "sentinel")
+    # one chat is handled in order: when the sentinel's ack (sent after its handler returned) has
+    # arrived, the failed message's handling is over, and an ack of it would have come first
+    assert _wait(lambda: trueconf_server.stats["acks"] == 1, 3)
+    assert [text for text, _ in attempts] == ["important", "sentinel"]  # the failure was not acknowledged
     _drop_and_notice(trueconf_server, client)
     assert client.wait_connected(5)
-    assert _wait(lambda: len(attempts) == 2, 3)  # redelivered (receiveUnread) and not deduplicated
-    assert attempts[0] == attempts[1]
-    assert _wait(lambda: trueconf_server.stats["acks"] == 1, 3)
+    assert _wait(lambda: len(attempts) == 3, 3)  # redelivered (receiveUnread) and not deduplicated
+    assert attempts[2] == attempts[0]
+    assert _wait(lambda: trueconf_server.stats["acks"] == 2, 3)

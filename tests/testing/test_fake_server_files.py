@@ -172,8 +172,11 @@ def test_unsubscribe_stops_progress(fake: FakeTrueConfServer, connect: Any) -> N
     client.event("uploadFileProgress")
     assert client.request("unsubscribeFileProgress", {"fileId": file_id}) == {"result": True}
     client.events.clear()
-    time.sleep(0.6)
-    client.no_event(0.1)
+    while client.request("getFileInfo", {"fileId": file_id})["readyState"] != 2:  # wait until the upload ends
+        time.sleep(0.02)
+    alice.send_message(chat_id, "sentinel")  # pushed after any progress of the finished upload
+    assert client.event("sendMessage")["payload"]["content"]["text"] == "sentinel"
+    assert [frame["method"] for frame in client.events] == []  # no progress after unsubscribing
 
 
 def test_subscribe_to_ready_file_sends_final_progress_first(fake: FakeTrueConfServer, connect: Any) -> None:
