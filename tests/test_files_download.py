@@ -141,10 +141,11 @@ def test_a_failed_download_leaves_the_old_file_alone(trueconf_client: Client, al
             raise RuntimeError("disk quota")
 
     with pytest.raises(RuntimeError, match="disk quota"):
-        trueconf_client.download_file(file_id, target, progress=fail_midway)
+        trueconf_client.download_file(file_id, target, overwrite=True, progress=fail_midway)
     assert target.read_bytes() == b"previous version" and leftovers(tmp_path) == ["report.bin"]
     seen: list[tuple[int, int]] = []
-    trueconf_client.download_file.future(file_id, target, progress=lambda d, t: seen.append((d, t))).result(10)
+    trueconf_client.download_file.future(file_id, target, overwrite=True,
+                                         progress=lambda d, t: seen.append((d, t))).result(10)
     assert target.read_bytes() == big and seen[0] == (0, len(big)) and seen[-1] == (len(big), len(big))
 
 

@@ -5,11 +5,17 @@
   the progress reaches the size, polling ``getFileInfo`` meanwhile (so a download started from an
   event handler, whose progress events queue behind it, still finishes), unsubscribe. All of it
   within the call's ``timeout``.
-* The download URL's scheme, host and port are replaced by the client's server address: servers
-  may hand out an internal host name. The URL is a capability (it grants access by itself) and is
-  never logged or shown (:mod:`.redact`).
-* To a path: a temporary file in the same directory, renamed over the final name once complete,
-  so a failed download never leaves a partial file under that name.
+* Only the configured server is ever contacted: of the download URL only the path and query are
+  kept (servers may hand out an internal host name; a hostile one could name another host, also as
+  ``//host/...``), and redirects are followed only within the same origin (scheme, host, port), so
+  never from https to http. The URL is a capability (it grants access by itself) and is never
+  logged or shown (:mod:`.redact`).
+* The body may not outrun the size ``getFileInfo`` reported (a small allowance aside): a server
+  cannot fill the disk with a file announced as 13 bytes.
+* To a path: a temporary file in the same directory, moved to the final name once complete, so a
+  failed download never leaves a partial file under that name. An existing file is never replaced
+  unless the caller passes ``overwrite=True``: into a directory the file then gets a free name
+  (``report (1).pdf``), claimed atomically; an explicit path that exists raises FileExistsError.
 """
 
 from __future__ import annotations
@@ -42,15 +48,44 @@ log = logging.getLogger("trueconf_sync.files")
 
 _POLL_FIRST, _POLL_MAX = 0.2, 2.0
 _GONE = (403, 404, 410)
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS = 5
+#: Names tried in a directory before giving up: ``name``, ``name (1)`` ... ``name (999)``.
+_MAX_FREE_NAME_TRIES = 1000
 
 
 def server_url(url: str, base_url: str) -> str:
-    """``url`` with the scheme, host and port of ``base_url`` (relative URLs are joined to it)."""
+    """The path and query of ``url`` on the server of ``base_url``.
+
+    Whatever origin ``url`` names -- absolute, scheme-relative (``//host/...``) or none -- only its
+    path and query are kept: the file is fetched from the configured server and nowhere else.
+    """
     parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return urljoin(base_url + "/", url)
     base = urlsplit(base_url)
-    return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # an unreadable port never matches
+    if port is None:
+        port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _shown_origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, for error messages (no path or query: they may hold keys)."""
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
+def size_cap(size: int) -> int | None:
+    """Most bytes accepted for a file reported as ``size`` bytes (None: size unknown, no cap)."""
+    return size + max(4096, size // 100) if size > 0 else None
 
 
 def _unavailable(file_id: str) -> FileNotAvailableError:
@@ -116,32 +151,60 @@ def _get(client: Any, info: FileInfo, seconds: float) -> Any:
     import requests
 
     assert info.download_url is not None
-    url = server_url(info.download_url, client.base_url)
-    try:
-        response = session_of(client).get(url, stream=True, timeout=(seconds, seconds))
-    except requests.RequestException as exc:
-        raise network_error(exc, f"download of file {info.file_id}", seconds) from None
+    base_url: str = client.base_url
+    url = server_url(info.download_url, base_url)
+    what = f"file {info.file_id}"
+    session = session_of(client)
+    for _ in range(_MAX_REDIRECTS + 1):
+        try:
+            response = session.get(url, stream=True, timeout=(seconds, seconds), allow_redirects=False)
+        except requests.RequestException as exc:
+            raise network_error(exc, f"download of {what}", seconds) from None
+        if response.status_code not in _REDIRECTS:
+            break
+        response.close()
+        target = urljoin(url, response.headers.get("Location", ""))
+        if _origin(target) != _origin(base_url):
+            raise FileDownloadError(what, response.status_code, info.file_id,
+                                    f"redirected to {_shown_origin(target)}; only the configured server "
+                                    f"{_shown_origin(base_url)} is trusted with the file's key")
+        url = target
+    else:
+        raise FileDownloadError(what, response.status_code, info.file_id, f"more than {_MAX_REDIRECTS} redirects")
     if response.status_code >= 300:
         response.close()
         if response.status_code in _GONE:
             raise FileNotAvailableError(info.file_id, f"the server refused its download link (HTTP "
                                                       f"{response.status_code})")
-        raise FileDownloadError(f"file {info.file_id}", response.status_code, info.file_id)
+        raise FileDownloadError(what, response.status_code, info.file_id)
+    cap = size_cap(info.size)
+    declared = response.headers.get("Content-Length", "")
+    if cap is not None and declared.isdigit() and int(declared) > cap:
+        response.close()
+        raise FileDownloadError(what, response.status_code, info.file_id,
+                                f"the server announced {int(declared):,} bytes for a file of {info.size:,} bytes")
     return response
 
 
 class Destination:
     """A checked ``destination``: a file path, a directory, or a writable binary file object."""
 
-    def __init__(self, kind: str, target: Any) -> None:
+    def __init__(self, kind: str, target: Any, overwrite: bool = False) -> None:
         self.kind = kind  # "path", "directory", "object"
         self.target = target
+        self.overwrite = overwrite
 
 
-def check_destination(destination: Any) -> Destination:
+def _exists(path: Path) -> FileExistsError:
+    return FileExistsError(errno.EEXIST, "destination: the file exists (pass overwrite=True to replace it)",
+                           str(path))
+
+
+def check_destination(destination: Any, overwrite: bool = False) -> Destination:
     """Check ``destination`` before anything is sent.
 
-    Raises TypeError (unknown type, text-mode object), FileNotFoundError (missing directory).
+    Raises TypeError (unknown type, text-mode object), FileNotFoundError (missing directory),
+    FileExistsError (an existing file path without ``overwrite=True``).
     """
     if isinstance(destination, (str, os.PathLike)):
         text = os.fsdecode(os.fspath(destination))
@@ -149,12 +212,14 @@ def check_destination(destination: Any) -> Destination:
             raise ValueError("destination must not be an empty path")
         path = Path(text)
         if path.is_dir():
-            return Destination("directory", path)
+            return Destination("directory", path, overwrite)
         if text.endswith(("/", os.sep)):
             raise FileNotFoundError(errno.ENOENT, "destination: no such directory", text)
         if not path.parent.is_dir():
             raise FileNotFoundError(errno.ENOENT, "destination: the directory does not exist", str(path.parent))
-        return Destination("path", path)
+        if not overwrite and os.path.lexists(path):
+            raise _exists(path)
+        return Destination("path", path, overwrite)
     if callable(getattr(destination, "write", None)):
         mode = getattr(destination, "mode", None)
         if isinstance(destination, io.TextIOBase) or (isinstance(mode, str) and mode and "b" not in mode):
@@ -170,14 +235,18 @@ def _copy(response: Any, out: IO[bytes] | Any, info: FileInfo, progress: Progres
 
     declared = response.headers.get("Content-Length", "")
     total = int(declared) if declared.isdigit() else info.size
+    cap = size_cap(info.size)
     if progress is not None:
         progress.start(total)
     received = 0
     try:
         for chunk in response.iter_content(CHUNK_SIZE):
             check()
-            out.write(chunk)
             received += len(chunk)
+            if cap is not None and received > cap:  # a chunked body that outruns the reported size
+                raise FileDownloadError(f"file {info.file_id}", response.status_code, info.file_id,
+                                        f"the server sent more than the file's {info.size:,} bytes")
+            out.write(chunk)
             if progress is not None:
                 progress.advance(len(chunk))
     except requests.RequestException as exc:
@@ -185,7 +254,10 @@ def _copy(response: Any, out: IO[bytes] | Any, info: FileInfo, progress: Progres
     finally:
         if progress is not None:
             progress.close()
-    if not declared.isdigit() and info.size and received != info.size:
+    if not declared.isdigit() and info.size and received != info.size:  # a chunked body must match exactly
+        if received > info.size:
+            raise FileDownloadError(f"file {info.file_id}", response.status_code, info.file_id,
+                                    f"the server sent more than the file's {info.size:,} bytes")
         raise ConnectionLostError(f"download of file {info.file_id} ended after {received:,} of {info.size:,} bytes")
     return received
 
@@ -198,14 +270,64 @@ def _final_path(destination: Destination, info: FileInfo) -> Path:
     return Path(destination.target) / safe_file_name(info.name, fallback)
 
 
-def _write_atomically(final: Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write through a temporary file next to ``final``, then rename it over ``final``."""
+def _numbered(path: Path, number: int) -> Path:
+    """``report.pdf`` -> ``report (1).pdf`` (the extension kept; names stay within 255 bytes)."""
+    if number == 0:
+        return path
+    stem, dot, ext = path.name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = path.name, ""
+    suffix = f" ({number})" + (f".{ext}" if ext else "")
+    budget = 255 - len(suffix.encode("utf-8"))
+    return path.with_name(stem.encode("utf-8")[:budget].decode("utf-8", "ignore") + suffix)
+
+
+def _claim(temporary: Path, final: Path, destination: Destination) -> Path:
+    """Give the finished ``temporary`` its final name and return that name.
+
+    With ``overwrite`` the name is replaced. Otherwise the name is claimed with a hard link, which
+    fails if it exists: no check-then-write race with another writer. Into a directory the next
+    free ``name (n).ext`` is taken; an explicit path that appeared meanwhile raises FileExistsError.
+    """
+    if destination.overwrite:
+        os.replace(temporary, final)
+        return final
+    tries = _MAX_FREE_NAME_TRIES if destination.kind == "directory" else 1
+    for number in range(tries):
+        candidate = _numbered(final, number)
+        try:
+            os.link(temporary, candidate)
+        except FileExistsError:
+            continue
+        except OSError as exc:  # no hard links here (some network and FAT file systems)
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            if not _claim_exclusively(temporary, candidate):
+                continue
+            return candidate
+        os.unlink(temporary)
+        return candidate
+    raise _exists(final)
+
+
+def _claim_exclusively(temporary: Path, candidate: Path) -> bool:
+    """Without hard links: reserve ``candidate`` by creating it exclusively, then move over it."""
+    try:
+        os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        return False
+    os.replace(temporary, candidate)
+    return True
+
+
+def _write_atomically(destination: Destination, final: Path, write: Callable[[IO[bytes]], Any]) -> Path:
+    """Write through a temporary file next to ``final``, then give it its final name (see :func:`_claim`)."""
     temporary = final.parent / f".trueconf-{secrets.token_hex(6)}.part"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)
-        os.replace(temporary, final)
+        return _claim(temporary, final, destination)
     except BaseException:
         try:
             os.unlink(temporary)
@@ -232,8 +354,8 @@ def download(client: Any, file_id: str, destination: Destination, progress: Prog
             if destination.kind == "object":
                 _copy(response, destination.target, info, progress, check, seconds)
                 return destination.target
-            final = _final_path(destination, info)
-            _write_atomically(final, lambda out: _copy(response, out, info, progress, check, seconds))
+            final = _write_atomically(destination, _final_path(destination, info),
+                                      lambda out: _copy(response, out, info, progress, check, seconds))
     log.debug("downloaded file %s (%d bytes)", file_id, info.size)
     return final
 
@@ -254,6 +376,8 @@ class FileStream(io.RawIOBase):
         self._response = response
         self._chunks = response.iter_content(CHUNK_SIZE)
         self._left = memoryview(b"")
+        self._received = 0
+        self._cap = size_cap(info.size)
         self._scope = secrets_scope
         self._seconds = seconds
 
@@ -270,6 +394,10 @@ class FileStream(io.RawIOBase):
                 self._left = memoryview(next(self._chunks, b""))
             except requests.RequestException as exc:
                 raise network_error(exc, f"download of file {self.file_id}", self._seconds) from None
+            self._received += len(self._left)
+            if self._cap is not None and self._received > self._cap:
+                raise FileDownloadError(f"file {self.file_id}", self._response.status_code, self.file_id,
+                                        f"the server sent more than the file's {self.size:,} bytes")
         count = min(len(buffer), len(self._left))
         buffer[:count] = self._left[:count]
         self._left = self._left[count:]

@@ -128,15 +128,18 @@ class FileNotAvailableError(TrueConfError):
 
 
 class FileDownloadError(TrueConfError):
-    """A download answered an HTTP status other than success or "not found".
+    """A download answered an HTTP status other than success or "not found", or an answer the
+    client refuses (a redirect to another host, a body larger than the file).
 
-    Attributes: ``status`` (the HTTP status) and ``file_id`` (``None`` for a file fetched from a URL).
+    Attributes: ``status`` (the HTTP status), ``file_id`` (``None`` for a file fetched from a URL)
+    and ``reason`` (what was refused, or ``None``).
     """
 
-    def __init__(self, what: str, status: int, file_id: str | None = None) -> None:
+    def __init__(self, what: str, status: int, file_id: str | None = None, reason: str | None = None) -> None:
         self.status = status
         self.file_id = file_id
-        super().__init__(f"download of {what} failed: HTTP {status}")
+        self.reason = reason
+        super().__init__(f"download of {what} failed: HTTP {status}" + (f": {reason}" if reason else ""))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_plain, (type(self), self.args, dict(self.__dict__)))

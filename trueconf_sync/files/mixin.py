@@ -175,6 +175,7 @@ class FileMethods:
         file_id: str,
         destination: str | Path | Any,
         *,
+        overwrite: bool = False,
         progress: ProgressArgument = None,
         timeout: Timeout = None,
     ) -> Job[Any]:
@@ -185,10 +186,14 @@ class FileMethods:
 
         Args:
             file_id: from a message (``message.attachment.file_id``) or ``SentFile.file_id``.
-            destination: a file path (replaced atomically: a failed download leaves no partial
+            destination: a file path (written atomically: a failed download leaves no partial
                 file under that name); an existing directory (the file keeps its name from the
-                server, made safe: it can never land outside the directory; an existing file of
-                that name is replaced); or a writable binary file object (written from its position).
+                server, made safe: it can never land outside the directory); or a writable binary
+                file object (written from its position).
+            overwrite: replace an existing file. By default nothing is replaced: in a directory
+                the file gets the next free name (``report (1).pdf``), chosen atomically, so a
+                peer's file can never replace another one (or the bot's own state); an existing
+                file path raises FileExistsError before anything is sent.
             progress: ``progress(received_bytes, total_bytes)``, or ``True`` for a tqdm bar.
             timeout: seconds for each step, and the longest wait for a file still uploading.
 
@@ -196,15 +201,16 @@ class FileMethods:
             The final ``pathlib.Path``, or the file object given.
 
         Raises:
-            TypeError, ValueError, FileNotFoundError: bad arguments (nothing sent).
+            TypeError, ValueError, FileNotFoundError, FileExistsError: bad arguments (nothing sent).
             FileNotAvailableError: the server no longer has the file (readyState 0) or refuses
-            its link. ApiError 308: unknown file. RequestTimeoutError: still uploading after
-            ``timeout`` s, or no answer. ConnectionLostError: network trouble.
+            its link. FileDownloadError: another HTTP error, a redirect to another host, or more
+            bytes than the file's reported size. ApiError 308: unknown file. RequestTimeoutError:
+            still uploading after ``timeout`` s, or no answer. ConnectionLostError: network trouble.
         """
         client: Any = self
         client._timeout(timeout)
         check_id("file_id", file_id)
-        target = download.check_destination(destination)
+        target = download.check_destination(destination, check_bool("overwrite", overwrite))
         reporter = check_progress(progress, "download")
         return Job(lambda: download.download(client, file_id, target, reporter, timeout))
 

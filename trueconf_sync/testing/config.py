@@ -64,6 +64,12 @@ class ServerConfig:
     #: ⚠ §6.2: `scheme://host:port` put in download URLs instead of the connection's own address,
     #: like a server behind a proxy that hands out its internal host name (None = the connection's).
     download_base_url: str | None = None
+    #: fault (§6.2): answer every download with this redirect status and ``Location`` (None = serve the file).
+    download_redirect: tuple[int, str] | None = None
+    #: fault (§6.2): append this many bytes to every download body (a server that lies about the size).
+    download_extra_bytes: int = 0
+    #: fault (§6.2): send download bodies chunked, without ``Content-Length``.
+    download_chunked: bool = False
     #: fault: answer every HTTP upload with 400 and this error code (None = upload normally).
     upload_error: int | None = None
     #: ⚠ §1.2: add an ``errorDescription`` text next to ``errorCode`` (real servers do not).

@@ -204,12 +204,24 @@ async def download(request: web.Request) -> web.StreamResponse:
         path, mime = stored.preview.path, stored.preview.mime_type
     if not path.exists():
         raise web.HTTPNotFound()
-    response = web.StreamResponse(headers={"Content-Type": mime or "application/octet-stream",
-                                           "Content-Length": str(path.stat().st_size)})
+    redirect = core.config.download_redirect
+    if redirect is not None and not request.query.get("redirected"):
+        status, location = redirect
+        return web.Response(status=status, headers={"Location": location})
+    extra = core.config.download_extra_bytes
+    headers = {"Content-Type": mime or "application/octet-stream"}
+    if not core.config.download_chunked:
+        headers["Content-Length"] = str(path.stat().st_size + extra)
+    response = web.StreamResponse(headers=headers)
+    if core.config.download_chunked:
+        response.enable_chunked_encoding()
     await response.prepare(request)
     with path.open("rb") as source:
         while chunk := source.read(CHUNK):
             await response.write(chunk)
+    while extra > 0:
+        await response.write(b"\0" * min(extra, CHUNK))
+        extra -= CHUNK
     await response.write_eof()
     return response
 
