@@ -37,7 +37,7 @@ class Elsewhere:
         hits = self.hits
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 hits.append(self.path)
                 body = b"stolen"
                 self.send_response(200)

@@ -135,11 +135,17 @@ def site() -> Iterator[str]:
     server.server_close()
 
 
+LOCAL = ("127.0.0.0/8",)  # the test site is on loopback, which a fetch refuses unless allowed
+
+
 def test_urls(trueconf_client: Client, alice_chat: str, site: str) -> None:
-    assert sent_file(trueconf_client, alice_chat, site + "/export") == ("отчёт.csv", "text/csv", CSV)
+    assert sent_file(trueconf_client, alice_chat, RemoteFile(site + "/export", allowed_networks=LOCAL)) == (
+        "отчёт.csv", "text/csv", CSV)
     assert sent_file(trueconf_client, alice_chat, RemoteFile(site + "/img/cat.png?sig=s3cr3t", timeout=5,
-                                                             headers={"X-Token": "t"})) == ("cat.png", "image/png", PNG)
-    assert sent_file(trueconf_client, alice_chat, site + "/unsized")[2] == b"u" * 300_000
+                                                             headers={"X-Token": "t"}, allowed_networks=LOCAL)) == (
+        "cat.png", "image/png", PNG)
+    assert sent_file(trueconf_client, alice_chat, RemoteFile(site + "/unsized", allowed_networks=LOCAL))[2] == (
+        b"u" * 300_000)
 
 
 def test_url_size_cap_and_errors(trueconf_client: Client, trueconf_server: FakeTrueConfServer, alice_chat: str,
@@ -147,11 +153,12 @@ def test_url_size_cap_and_errors(trueconf_client: Client, trueconf_server: FakeT
     before = trueconf_server.stats["requests"].get("uploadFile", 0)
     for path in ("/big", "/unsized"):
         with pytest.raises(ValueError, match=r"larger than RemoteFile\.max_size=100,000 bytes"):
-            trueconf_client.send_file(alice_chat, RemoteFile(site + path + "?token=s3cr3t", max_size=100_000))
+            trueconf_client.send_file(alice_chat, RemoteFile(site + path + "?token=s3cr3t", max_size=100_000,
+                                                             allowed_networks=LOCAL))
     with pytest.raises(FileDownloadError, match="HTTP 404") as missing:
-        trueconf_client.send_file(alice_chat, site + "/nothing?token=s3cr3t")
+        trueconf_client.send_file(alice_chat, RemoteFile(site + "/nothing?token=s3cr3t", allowed_networks=LOCAL))
     assert missing.value.status == 404 and "s3cr3t" not in str(missing.value)
-    assert "s3cr3t" not in repr(RemoteFile(site + "/x?token=s3cr3t"))
+    assert "s3cr3t" not in repr(RemoteFile(site + "/x?token=s3cr3t", allowed_networks=LOCAL))
     assert trueconf_server.stats["requests"].get("uploadFile", 0) == before
 
 

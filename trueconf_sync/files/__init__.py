@@ -18,9 +18,10 @@ from .errors import (
     FileTooLargeError,
     UploadLimitError,
 )
-from .inputs import FileInput, RemoteFile
+from .inputs import FileInput
 from .mixin import FileMethods
 from .progress import ProgressArgument
+from .remote import RemoteAddressError, RemoteFile
 
 __all__ = [
     "FileDownloadError",
@@ -31,6 +32,7 @@ __all__ = [
     "FileStream",
     "FileTooLargeError",
     "ProgressArgument",
+    "RemoteAddressError",
     "RemoteFile",
     "UploadLimitError",
 ]

@@ -19,31 +19,32 @@ name's extension, else from the first bytes (PNG, JPEG, GIF, WebP, PDF, Ogg, ZIP
 
 from __future__ import annotations
 
-import email.message
 import errno
 import io
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol, Union
-from urllib.parse import unquote, urlsplit
 
-import attrs
-
-from .errors import FileDownloadError, FileTooLargeError
-from .names import DEFAULT_MIME, check_file_name, check_mime_type, guess_mime, sniff_mime, with_extension
-from .redact import secrets_hidden, short_url
-from .transport import CHUNK_SIZE, network_error
+from .errors import FileTooLargeError
+from .names import (
+    DEFAULT_MIME,
+    check_file_name,
+    check_mime_type,
+    guess_mime,
+    safe_file_name,
+    sniff_mime,
+    with_extension,
+)
+from .redact import short_url
+from .remote import DEFAULT_REMOTE_MAX_SIZE, RemoteAddressError, RemoteFile, fetch
+from .transport import CHUNK_SIZE
 
 __all__ = ["DEFAULT_REMOTE_MAX_SIZE", "FileArgument", "FileInput", "Readable", "RemoteFile", "Source", "file_argument"]
 
-#: Default cap of a file fetched from a URL (bytes).
-DEFAULT_REMOTE_MAX_SIZE = 256 * 1024 * 1024
-#: Default seconds to wait for a URL's server (connect, and between bytes).
-DEFAULT_REMOTE_TIMEOUT = 30.0
 #: Temporary copies (URLs, pipes) stay in memory up to this size, then move to disk.
 SPOOL_IN_MEMORY = 1024 * 1024
 _URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -56,37 +57,6 @@ class Readable(Protocol):
 
     def read(self, size: int = ..., /) -> bytes:
         """Read up to ``size`` bytes."""
-
-
-@attrs.frozen(repr=False)
-class RemoteFile:
-    """A file to fetch from an ``http(s)`` URL, with its own limits.
-
-    Args:
-        url: the address; its query string is never logged or shown.
-        timeout: seconds to wait for the URL's server (to connect, and between bytes).
-        max_size: refuse content larger than this many bytes (the fetch stops there).
-        headers: extra request headers (e.g. ``Authorization``).
-        verify: TLS verification for this URL: True, False or a CA bundle path.
-    """
-
-    url: str
-    timeout: float = DEFAULT_REMOTE_TIMEOUT
-    max_size: int = DEFAULT_REMOTE_MAX_SIZE
-    headers: Mapping[str, str] | None = None
-    verify: bool | str = True
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.url, str) or not _URL.match(self.url) or not urlsplit(self.url).netloc:
-            raise ValueError("RemoteFile.url must be an http(s) URL")
-        if isinstance(self.timeout, bool) or not isinstance(self.timeout, (int, float)) or self.timeout <= 0:
-            raise ValueError(f"RemoteFile.timeout must be a number of seconds > 0, got {self.timeout!r}")
-        if isinstance(self.max_size, bool) or not isinstance(self.max_size, int) or self.max_size < 1:
-            raise ValueError(f"RemoteFile.max_size must be an int >= 1 (bytes), got {self.max_size!r}")
-
-    def __repr__(self) -> str:
-        shown = short_url(self.url, keep_path=True)
-        return f"RemoteFile({shown!r}, timeout={self.timeout:g}, max_size={self.max_size})"
 
 
 #: What every file-taking method accepts (see the module docstring).
@@ -212,15 +182,6 @@ def _mime_attribute(obj: Any) -> str | None:
     return None
 
 
-def _disposition_name(value: str | None) -> str | None:
-    if not value:
-        return None
-    message = email.message.Message()
-    message["content-disposition"] = value
-    name = message.get_filename()
-    return re.split(r"[/\\]", name)[-1] or None if name else None
-
-
 class FileArgument:
     """A checked ``file`` argument; :meth:`load` (inside the transfer) makes it a :class:`Source`."""
 
@@ -261,7 +222,9 @@ class FileArgument:
             self._source = source
             head = source.head(64)
             mime = self._mime_type or hint_mime
-            name = self._file_name or hint_name
+            # names that come with the input (path, attributes, URL, Content-Disposition) pass the
+            # same cleaning as downloaded names: no separators, control or bidi characters
+            name = self._file_name or (safe_file_name(hint_name, "") or None if hint_name else None)
             if mime is None and name:
                 mime = guess_mime(name)
             mime = mime or sniff_mime(head) or DEFAULT_MIME
@@ -314,33 +277,11 @@ class FileArgument:
         return name, mime, Source(spool, 0, size, True, self.argument)
 
     def _fetch(self, cap: int | None, check: Callable[[], None]) -> tuple[str | None, str | None, Source]:
-        import requests
-
         remote: RemoteFile = self._value
         limit = remote.max_size if cap is None else min(cap, remote.max_size)
-        shown = short_url(remote.url, keep_path=True)
-        with secrets_hidden(urls=(remote.url,)):
-            try:
-                response = requests.get(remote.url, stream=True, timeout=(remote.timeout, remote.timeout),
-                                        headers=dict(remote.headers or {}), verify=remote.verify)
-            except requests.RequestException as exc:
-                raise network_error(exc, f"{self.argument}: fetching {shown}", remote.timeout) from None
-            with response:
-                if response.status_code >= 400:
-                    raise FileDownloadError(shown, response.status_code)
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and not response.headers.get("Content-Encoding") and int(declared) > limit:
-                    raise self._too_large(int(declared), cap, remote)
-                chunks = response.iter_content(CHUNK_SIZE)
-                try:
-                    spool, size = _spool(lambda _n: next(chunks, b""), limit,
-                                         lambda n: self._too_large(n, cap, remote), check)
-                except requests.RequestException as exc:
-                    raise network_error(exc, f"{self.argument}: fetching {shown}", remote.timeout) from None
-                name = _disposition_name(response.headers.get("Content-Disposition"))
-                if name is None:
-                    name = unquote(urlsplit(response.url or remote.url).path.rsplit("/", 1)[-1]) or None
-                content_type = response.headers.get("Content-Type")
+        name, content_type, spool, size = fetch(
+            remote, self.argument, limit, lambda n: self._too_large(n, cap, remote),
+            lambda read, limit, too_large: _spool(read, limit, too_large, check))
         mime = None
         if content_type:
             try:
@@ -378,7 +319,11 @@ def file_argument(
         return FileArgument(argument, "url", file, name, mime, stem)
     if isinstance(file, str):
         if _URL.match(file):
-            return FileArgument(argument, "url", RemoteFile(file), name, mime, stem)
+            try:
+                remote = RemoteFile(file)
+            except RemoteAddressError as exc:  # name the caller's argument, not RemoteFile's
+                raise RemoteAddressError(argument, exc.url, exc.address) from None
+            return FileArgument(argument, "url", remote, name, mime, stem)
         scheme = _SCHEME.match(file)
         if scheme:
             raise ValueError(f"{argument}: unsupported URL scheme {scheme.group(1)!r}; give {_KINDS}")

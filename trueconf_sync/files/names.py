@@ -28,7 +28,11 @@ _MIME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 # Bidirectional controls can disguise an extension ("report\u202egpj.exe"); they are replaced.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+# Windows device names, also with an extension or trailing spaces ("CON .txt"); COM and LPT take the
+# superscript digits too ("COM¹.txt" opens the port), and the console has CONIN$ / CONOUT$.
+_PORT_DIGITS = "0123456789\u00b9\u00b2\u00b3"
+_WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                              *(f"{port}{digit}" for port in ("COM", "LPT") for digit in _PORT_DIGITS)})
 # Extensions for types the platform's tables may lack or spell differently.
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/webp": ".webp", "sticker/webp": ".webp", "audio/ogg": ".ogg",
                "audio/opus": ".opus", "audio/mpeg": ".mp3", "text/plain": ".txt", "application/pdf": ".pdf"}
@@ -83,9 +87,9 @@ def check_file_name(name: object, argument: str = "file_name") -> str:
         raise TypeError(f"{argument} must be a str, not {type(name).__name__}")
     if not name.strip() or name in (".", ".."):
         raise ValueError(f"{argument} must be a non-empty file name, got {name!r}")
-    if "/" in name or "\\" in name or any(unicodedata.category(c) == "Cc" for c in name):
-        raise ValueError(f"{argument} must be a plain file name without path separators or control characters, "
-                         f"got {name!r}")
+    if "/" in name or "\\" in name or any(unicodedata.category(c) == "Cc" or c in _BIDI for c in name):
+        raise ValueError(f"{argument} must be a plain file name without path separators, control or "
+                         f"bidirectional-override characters, got {name!r}")
     if len(name.encode("utf-8")) > _MAX_NAME_BYTES:
         raise ValueError(f"{argument} is {len(name.encode('utf-8'))} bytes long in UTF-8; the limit is "
                          f"{_MAX_NAME_BYTES}")
@@ -130,6 +134,6 @@ def safe_file_name(name: str | None, fallback: str) -> str:
     text = text.lstrip(". ").rstrip(". ")
     if not text.strip("_"):
         text = fallback
-    if text.split(".", 1)[0].upper() in _WINDOWS_DEVICES:
+    if text.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_DEVICES:
         text = "_" + text
     return _truncate(text)

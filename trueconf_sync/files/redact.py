@@ -27,13 +27,14 @@ REDACTED = "<redacted>"
 
 
 def short_url(url: str, *, keep_path: bool = False) -> str:
-    """``scheme://host:port/…`` (or with the path, never the query): safe to log or show."""
+    """``scheme://host:port/…`` (or with the path, never the query nor ``user:password@``): safe to log or show."""
     parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
+    if not parts.scheme or not parts.hostname:
         return "<url>"
+    host = parts.netloc.rpartition("@")[2]  # credentials never show
     path = parts.path if keep_path else ("/…" if parts.path not in ("", "/") else "")
     query = "?…" if parts.query else ""
-    return f"{parts.scheme}://{parts.netloc}{path}{query}"
+    return f"{parts.scheme}://{host}{path}{query}"
 
 
 def short_id(task_id: str) -> str:
