@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,3 +191,17 @@ def test_a_body_larger_than_the_reported_size_is_refused(trueconf_client: Client
             trueconf_client.download_file(file_id, io.BytesIO())
     else:  # an announced length a little off the reported size is accepted
         assert trueconf_client.download_file(file_id, io.BytesIO()).getvalue().startswith(b"13 bytes only")
+
+
+def test_a_redirect_target_stays_out_of_the_logs(trueconf_client: Client, trueconf_server: FakeTrueConfServer,
+                                                 alice: Any, alice_chat: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    file_id = attachment(trueconf_client, alice, alice_chat, "a.bin", b"the real file")
+    url = trueconf_client.get_file_info(file_id).download_url
+    assert url is not None
+    parts = urlsplit(url)
+    trueconf_server.config.download_redirect = (302, f"{parts.path}?{parts.query}&redirected=1&sig=R3D1R3CT")
+    assert trueconf_client.download_file(file_id, io.BytesIO()).getvalue() == b"the real file"
+    assert "urllib3.connectionpool" in caplog.text and "redirected=1" not in caplog.text  # logged, scrubbed
+    assert "R3D1R3CT" not in caplog.text

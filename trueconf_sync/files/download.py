@@ -157,7 +157,8 @@ def _get(client: Any, info: FileInfo, seconds: float) -> Any:
     session = session_of(client)
     for _ in range(_MAX_REDIRECTS + 1):
         try:
-            response = session.get(url, stream=True, timeout=(seconds, seconds), allow_redirects=False)
+            with secrets_hidden(urls=(url,)):  # a redirect target carries a key of its own
+                response = session.get(url, stream=True, timeout=(seconds, seconds), allow_redirects=False)
         except requests.RequestException as exc:
             raise network_error(exc, f"download of {what}", seconds) from None
         if response.status_code not in _REDIRECTS:
