@@ -35,26 +35,32 @@ from trueconf_sync.bot import (
     client_from_env,
 )
 from trueconf_sync.bot.middleware import NextHandler
-from trueconf_sync.api.models import Message
+from trueconf_sync.ids import normalize_user_id, same_user
+from trueconf_sync.models import Message
 
 
 class RoleMiddleware(BaseMiddleware):
-    """Access control: adds ``role`` to the data; admins are kept in a set that commands can change."""
+    """Access control: adds ``role`` to the data; admins are kept in a set that commands can change.
+
+    Identities are compared in full: a bare login means a user of the bot's own server, so
+    ``alice@evil.example`` (another, federated server) is never the admin ``alice``.
+    """
 
     def __init__(self, admins: Iterable[str]) -> None:
-        self.admins = {self.normalise(a) for a in admins}
+        self.admins = {a.strip() for a in admins if a.strip()}  # completed with the bot's server when used
         self.lock = threading.Lock()
 
-    @staticmethod
-    def normalise(user: str) -> str:
-        return user.strip().split("@", 1)[0].lower()
-
-    def is_admin(self, user: str) -> bool:
+    def full_ids(self, home: str | None) -> list[str]:
         with self.lock:
-            return self.normalise(user) in self.admins
+            return sorted({normalize_user_id(a, home) for a in self.admins})
+
+    def is_admin(self, user: str, home: str | None) -> bool:
+        with self.lock:
+            return any(same_user(user, admin, home) for admin in self.admins)
 
     def __call__(self, handler: NextHandler, event: Any, data: dict[str, Any]) -> Any:
-        data["role"] = "admin" if data["event_user_id"] and self.is_admin(data["event_user_id"]) else "user"
+        home = data["client"].user_id
+        data["role"] = "admin" if data["event_user_id"] and self.is_admin(data["event_user_id"], home) else "user"
         data["roles"] = self
         return handler(event, data)
 
@@ -89,8 +95,7 @@ def build(client: Client, admins: Iterable[str] = ()) -> Dispatcher:
         if not command.args:
             message.answer("Usage: /report <what happened>")
             return
-        with roles.lock:
-            targets = sorted(roles.admins)
+        targets = roles.full_ids(client.user_id)
         for login in targets:
             chat = client.create_p2p_chat(login)
             client.send_message(chat, f"Report from {event_user_id}: {command.args}")
@@ -103,17 +108,19 @@ def build(client: Client, admins: Iterable[str] = ()) -> Dispatcher:
 
     @admin.message(Command("admins"))
     def list_admins(message: Message) -> None:
-        with roles.lock:
-            message.answer("Admins: " + ", ".join(sorted(roles.admins)))
+        message.answer("Admins: " + ", ".join(roles.full_ids(client.user_id)))
 
     @admin.message(Command("promote", "demote"))
     def change(message: Message, command: CommandObject) -> None:
         if len(command.arg_list) != 1:
             message.answer(f"Usage: /{command.command} <user>")
             return
-        user = roles.normalise(command.arg_list[0])
+        user = normalize_user_id(command.arg_list[0], client.user_id)
         with roles.lock:
-            (roles.admins.add if command.command == "promote" else roles.admins.discard)(user)
+            if command.command == "promote":
+                roles.admins.add(user)
+            else:
+                roles.admins -= {a for a in roles.admins if same_user(a, user, client.user_id)}
         message.answer(f"{user} is now {'an admin' if command.command == 'promote' else 'a user'}.")
 
     @admin.message(Command("stats"))
@@ -135,7 +142,7 @@ def build(client: Client, admins: Iterable[str] = ()) -> Dispatcher:
     @dp.outer_middleware
     def count(handler: NextHandler, event: Any, data: dict[str, Any]) -> Any:
         if data["event_kind"] == "message":
-            stats[data["event_user_id"].split("@", 1)[0]] += 1
+            stats[normalize_user_id(data["event_user_id"], client.user_id)] += 1
         return handler(event, data)
 
     dp.include_routers(admin, reports, public)

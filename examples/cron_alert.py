@@ -28,7 +28,7 @@ import sys
 
 from trueconf_sync import TrueConfError
 from trueconf_sync.cli import UsageError, classify, client_from_env
-from trueconf_sync.text.formatting import FormattedText, markdown
+from trueconf_sync.formatting import FormattedText, markdown
 
 
 def full_disks(paths: list[str], threshold: float) -> list[tuple[str, float]]:

@@ -29,8 +29,8 @@ from trueconf_sync.bot import (
     any_state,
     client_from_env,
 )
-from trueconf_sync.text.keyboard import InlineKeyboard
-from trueconf_sync.api.models import Message
+from trueconf_sync.keyboard import InlineKeyboard
+from trueconf_sync.models import Message
 
 
 class Survey(StatesGroup):

@@ -16,7 +16,7 @@ import logging
 
 from trueconf_sync import Client
 from trueconf_sync.bot import Command, CommandObject, ContentType, Dispatcher, Router, client_from_env
-from trueconf_sync.api.models import Message
+from trueconf_sync.models import Message
 
 
 def build(client: Client) -> Dispatcher:

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 
 from trueconf_sync import TrueConfError
 from trueconf_sync.cli import UsageError, classify, client_from_env
-from trueconf_sync.api.models import SentFile
+from trueconf_sync.models import SentFile
 
 
 def main(argv: list[str] | None = None) -> int:

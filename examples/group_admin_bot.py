@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 from trueconf_sync import ApiError, ChatType, Client, Message, Role
 from trueconf_sync.cli import client_from_env
-from trueconf_sync.api.models import ParticipantAdded
+from trueconf_sync.models import ParticipantAdded
 
 log = logging.getLogger("group_admin_bot")
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from test_bot_helpers import ask, conversation, start_bot
+from test_bot_helpers import ask, conversation, next_text, start_bot
 
 from trueconf_sync.api.models import Message
 from trueconf_sync.bot import Command, CommandObject, Dispatcher
@@ -65,6 +65,22 @@ def test_prefixes_case_and_patterns(command_bot: Dispatcher, alice: Any) -> None
     chat = alice.p2p_chat_with("echo_bot")
     assert conversation(alice, chat, ["!ADMIN now", "/admin", "/item_42", "/item_x", "/starting", "start"]) == [
         "admin:!ADMIN now", "not a command", "item #42", "not a command", "not a command", "not a command"]
+
+
+def test_a_forwarded_command_is_not_a_command(trueconf_client_factory: Any, alice: Any, bob: Any) -> None:
+    dp = Dispatcher()
+    dp.message(Command("promote"))(lambda message: message.answer("promoted!"))
+    dp.message(Command("echo", allow_forwarded=True))(lambda message: message.answer("echo forwarded"))
+    dp.message()(lambda message: message.answer("not a command"))
+    start_bot(trueconf_client_factory, dp)
+    bob_chat = bob.p2p_chat_with("alice")
+    written = bob.send_message(bob_chat, "/promote mallory")
+    echoed = bob.send_message(bob_chat, "/echo hi")
+    chat = alice.p2p_chat_with("echo_bot")
+    for message_id, answer in ((written, "not a command"), (echoed, "echo forwarded")):
+        forwarded = alice.forward_message(message_id, chat)
+        assert next_text(alice, chat, reply_to=forwarded) == answer
+    assert ask(alice, chat, "/promote bob") == "promoted!"  # typed by its author: a command
 
 
 def test_command_is_only_for_messages(command_bot: Dispatcher) -> None:

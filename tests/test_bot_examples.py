@@ -85,7 +85,8 @@ def test_dialog_bot_survey_survives_a_restart(trueconf_server: Any, trueconf_cli
     storage.close()
 
 
-def test_admin_bot_roles_and_middlewares(trueconf_client_factory: Any, alice: Any, bob: Any) -> None:
+def test_admin_bot_roles_and_middlewares(trueconf_client_factory: Any, trueconf_server: Any, alice: Any,
+                                         bob: Any) -> None:
     client = trueconf_client_factory(connect=False)
     load("admin_bot").build(client, admins=["alice"])
     client.connect()
@@ -96,12 +97,18 @@ def test_admin_bot_roles_and_middlewares(trueconf_client_factory: Any, alice: An
         "Thanks, sent to 1 admin(s).", "Please wait 30 seconds between reports."]
     assert next_text(alice, alice_chat) == f"Report from {bob.user_id}: printer on fire"
     assert conversation(alice, alice_chat, ["/admins", "/promote bob", "/promote", "/stats"]) == [
-        "Admins: alice", "bob is now an admin.", "Usage: /promote <user>", "bob: 5, alice: 4"]
-    assert ask(bob, bob_chat, "/admins") == "Admins: alice, bob"
+        f"Admins: {alice.user_id}", f"{bob.user_id} is now an admin.", "Usage: /promote <user>",
+        f"{bob.user_id}: 5, {alice.user_id}: 4"]
+    assert ask(bob, bob_chat, "/admins") == f"Admins: {alice.user_id}, {bob.user_id}"
     group = alice.create_group_chat("Ops", members=["echo_bot", "bob"])
     alice.send_message(group, "/whoami")
     assert next_text(alice, group) == f"You are {alice.user_id}, role: admin. In this chat: owner."
     assert "/promote <user>" in ask(bob, bob_chat, "/help")
+    # the same login on another (federated) server is somebody else: no admin rights (issue 18 item 5)
+    impostor = trueconf_server.user(trueconf_server.add_user("alice@evil.example"))
+    impostor_chat = impostor.p2p_chat_with("echo_bot")
+    assert conversation(impostor, impostor_chat, ["/whoami", "/promote alice@evil.example"]) == [
+        "You are alice@evil.example, role: user.", "Sorry, only admins may do that."]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGINT")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -43,6 +44,17 @@ def test_composition(trueconf_client_factory: Any, alice: Any, bob: Any) -> None
     assert conversation(alice, alice_chat, ["42", "0", "Zero or so", "oh hi", "x"]) == [
         "a number", "zero", "zero", "other", "other"]
     assert conversation(bob, bob_chat, ["oh hi", "hey you", "bye"]) == ["hi bob", "hi bob", "not alice"]
+
+
+def test_a_bare_login_means_the_bots_own_server(trueconf_client_factory: Any, trueconf_server: Any, bob: Any) -> None:
+    dp = Dispatcher()
+    dp.message(FromUser("bob"))(lambda message: message.answer("hi bob"))
+    dp.message(FromUser("bob@evil.example"))(lambda message: message.answer("hi other bob"))
+    start_bot(trueconf_client_factory, dp)
+    impostor = trueconf_server.user(trueconf_server.add_user("bob@evil.example"))
+    assert impostor.user_id == "bob@evil.example" and bob.user_id != impostor.user_id
+    assert conversation(impostor, impostor.p2p_chat_with("echo_bot"), ["hi"]) == ["hi other bob"]
+    assert conversation(bob, bob.p2p_chat_with("echo_bot"), ["hi"]) == ["hi bob"]
 
 
 def test_filters_add_values_the_handler_asks_for(trueconf_client_factory: Any, alice: Any) -> None:
@@ -121,7 +133,11 @@ def test_plain_text_and_mentions_read_markup() -> None:
     assert mentions(md) == ["ann@srv"]
     assert mentions(msg('<a href="trueconf:bob@srv">', "text")) == []
     assert plain_text(Message()) is None
-    assert Mentions("bob").resolve(html, {}) == {} and Mentions("ann").resolve(html, {}) is None
+    on_srv, elsewhere = {"client": SimpleNamespace(user_id="bot@srv")}, {"client": SimpleNamespace(user_id="bot@x")}
+    assert Mentions("bob@srv").resolve(html, {}) == {} and Mentions("ann").resolve(html, on_srv) is None
+    # a bare login means a user of the bot's own server, never the same login anywhere (issue 18 item 5)
+    assert Mentions("bob").resolve(html, on_srv) == {} and Mentions("BOB").resolve(html, on_srv) == {}
+    assert Mentions("bob").resolve(html, elsewhere) is None and Mentions("bob").resolve(html, {}) is None
     assert MentionsBot().resolve(html, {"client": None}) is None
 
 

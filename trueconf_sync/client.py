@@ -688,7 +688,7 @@ class Client(ApiMethods, BulkMethods, FileMethods, HandlerRegistry):
         if method != "sendMessage" or not isinstance(event, Message):
             return False
         me = self.user_id
-        return bool(me) and same_user(event.author.id, me)  # type: ignore[arg-type]
+        return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]
 
     # ---- connection loss and reconnect -------------------------------------------------------
 

@@ -1,19 +1,42 @@
-"""TrueConf IDs (``login@server``): comparing them the way servers write them (PROTOCOL §1.7)."""
+"""TrueConf IDs (``login@server``): comparing them the way servers write them (PROTOCOL §1.7).
+
+Servers sometimes write ids of their own users without the domain (``"ivanov.ivan"``), so a bare
+login means "that login on the bot's own server", never "that login on any server": with servers
+federated, ``alice@evil.example`` is somebody else than ``alice@video.example.com``. Comparison is
+case-insensitive, login and domain alike.
+"""
 
 from __future__ import annotations
 
-__all__ = ["same_user"]
+__all__ = ["home_server", "normalize_user_id", "same_user"]
 
 
-def same_user(a: str, b: str) -> bool:
+def home_server(user_id: str | None) -> str | None:
+    """The server part of a full TrueConf ID (``"bot@video.example.com"`` -> ``"video.example.com"``),
+    lower-cased; a string without ``@`` is taken as the domain itself; None for None or ``""``."""
+    if not user_id:
+        return None
+    return user_id.rsplit("@", 1)[-1].strip().lower() or None
+
+
+def normalize_user_id(user_id: str, home: str | None = None) -> str:
+    """``user_id`` stripped and lower-cased, a bare login completed with ``@`` and the home server.
+
+    ``home`` is the bot's own server: its domain or any full id on it (typically ``client.user_id``).
+    Without it a bare login stays bare.
+    """
+    text = user_id.strip().lower()
+    server = home_server(home)
+    if "@" not in text and server:
+        return f"{text}@{server}"
+    return text
+
+
+def same_user(a: str, b: str, home: str | None = None) -> bool:
     """True when two TrueConf IDs name the same user.
 
-    Case-insensitive; an id without ``@server`` (``"ivanov.ivan"``, as some server output has it)
-    matches the same login with any server part. Two full ids must match completely.
+    Case-insensitive. A bare login is completed with ``home`` (the bot's own server, as a domain or
+    a full id on it) before comparing; full ids compare in full. Without ``home`` a bare login only
+    matches the same bare login, never a full id: the server it means is not known.
     """
-    a, b = a.lower(), b.lower()
-    if a == b:
-        return True
-    if "@" in a and "@" in b:
-        return False
-    return a.split("@", 1)[0] == b.split("@", 1)[0]
+    return normalize_user_id(a, home) == normalize_user_id(b, home)

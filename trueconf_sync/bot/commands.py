@@ -80,7 +80,7 @@ def _parse(raw: str, mode: ParseMode | None, bot_id: str | None) -> _Parsed | No
     if bot_id and mode in (ParseMode.HTML, ParseMode.MARKDOWN):
         pattern = _LEADING_HTML_MENTION_RE if mode == ParseMode.HTML else _LEADING_MD_MENTION_RE
         found = pattern.match(raw)
-        if found is not None and same_user(found.group(1), bot_id):
+        if found is not None and same_user(found.group(1), bot_id, home=bot_id):
             text, leading = strip_markup(raw[found.end():], mode), found.group(1)
     if text is None:
         text = strip_markup(raw, mode)
@@ -101,6 +101,9 @@ class Command(Filter):
         prefix: characters that may start a command (``"/"``; ``"/!"`` accepts both).
         ignore_case: compare names case-insensitively.
         ignore_mention: also accept ``/cmd@other_bot``.
+        allow_forwarded: also take the text of a forwarded message as a command. Off by default:
+            a command is what its author typed, so an admin forwarding someone's ``/promote
+            mallory`` does not run it.
 
     Raises:
         ValueError: no command or an empty name/prefix. TypeError: a command of another type.
@@ -112,6 +115,7 @@ class Command(Filter):
         prefix: str = "/",
         ignore_case: bool = False,
         ignore_mention: bool = False,
+        allow_forwarded: bool = False,
     ) -> None:
         if not commands:
             raise ValueError("Command: give at least one command name")
@@ -120,6 +124,7 @@ class Command(Filter):
         self.prefix = prefix
         self.ignore_case = ignore_case
         self.ignore_mention = ignore_mention
+        self.allow_forwarded = allow_forwarded
         self.names: set[str] = set()
         self.patterns: list[re.Pattern[str]] = []
         for command in commands:
@@ -134,14 +139,14 @@ class Command(Filter):
                 raise TypeError(f"Command: commands must be str or re.Pattern, got {type(command).__name__}")
 
     def check(self, event: Any, data: Mapping[str, Any]) -> FilterResult:
-        if not isinstance(event, Message) or not event.text:
+        if not isinstance(event, Message) or not event.text or (event.is_forward and not self.allow_forwarded):
             return None
         bot_id: str | None = getattr(data.get("client"), "user_id", None)
         parsed = _parse(event.text, event.parse_mode, bot_id)
         if parsed is None or parsed.prefix not in self.prefix:
             return None
         mention = parsed.mention
-        if mention and not self.ignore_mention and not (bot_id and same_user(mention, bot_id)):
+        if mention and not self.ignore_mention and not (bot_id and same_user(mention, bot_id, home=bot_id)):
             return None
         match = self._match(parsed.name)
         if match is None:

@@ -222,7 +222,7 @@ class Dispatcher(Router):
         me = getattr(client, "user_id", None) or ""
         if isinstance(event, Message):
             author = event.author.id
-            if chat_id and event.chat_type == ChatType.P2P and author and not (me and same_user(author, me)):
+            if chat_id and event.chat_type == ChatType.P2P and author and not (me and same_user(author, me, home=me)):
                 self._remember_peer(chat_id, author)
             return author
         if isinstance(event, ButtonClicked) and chat_id:
@@ -249,7 +249,7 @@ class Dispatcher(Router):
             log.info("cannot tell who clicked in chat %s (%s); using the chat's state", chat_id, exc)
             return ""
         for member in members:
-            if not (me and same_user(member.user_id, me)):
+            if not (me and same_user(member.user_id, me, home=me)):
                 self._remember_peer(chat_id, member.user_id)
                 return str(member.user_id)
         return ""

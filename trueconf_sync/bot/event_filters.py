@@ -257,8 +257,15 @@ class Regex(Filter):
 # ---- people --------------------------------------------------------------------------------
 
 
+def _home(data: Mapping[str, Any]) -> str | None:
+    """The bot's own TrueConf ID (its server completes bare logins), from the receiving client."""
+    me = getattr(data.get("client"), "user_id", None)
+    return me if isinstance(me, str) else None
+
+
 class FromUser(Filter):
-    """Events by one of the given users (TrueConf IDs; a bare login matches any server)."""
+    """Events by one of the given users: TrueConf IDs, or bare logins meaning users of the bot's own
+    server (``"alice"`` is ``alice@<the bot's server>``, never ``alice@another.server``)."""
 
     def __init__(self, *user_ids: str) -> None:
         self.user_ids = _strings("user_ids", user_ids)
@@ -267,7 +274,8 @@ class FromUser(Filter):
 
     def check(self, event: Any, data: Mapping[str, Any]) -> FilterResult:
         user: str = data.get("event_user_id") or ""
-        return bool(user) and any(same_user(user, wanted) for wanted in self.user_ids)
+        home = _home(data)
+        return bool(user) and any(same_user(user, wanted, home) for wanted in self.user_ids)
 
     def __repr__(self) -> str:
         return f"FromUser{self.user_ids!r}"
@@ -284,7 +292,8 @@ class Mentions(Filter):
 
     def check(self, event: Any, data: Mapping[str, Any]) -> FilterResult:
         wanted = self._wanted(data)
-        return any(same_user(found, user) for found in mentions(event) for user in wanted)
+        home = _home(data)
+        return any(same_user(found, user, home) for found in mentions(event) for user in wanted)
 
     def __repr__(self) -> str:
         return f"Mentions{self.user_ids!r}"
@@ -297,7 +306,7 @@ class MentionsBot(Mentions):
         super().__init__()
 
     def _wanted(self, data: Mapping[str, Any]) -> tuple[str, ...]:
-        me = getattr(data.get("client"), "user_id", None)
+        me = _home(data)
         return (me,) if me else ()
 
     def __repr__(self) -> str:
