@@ -27,10 +27,13 @@ from .filters import Filter, FilterResult
 
 __all__ = ["Command", "CommandObject"]
 
+# Linear on any input: after the id, the rest of the tag or link must start with a character the
+# id cannot contain, so a text without the closing ">" or ")" fails without backtracking through
+# the id character by character (a 49k-character message took seconds with "([^)&\s]+)[^)]*\)").
 _LEADING_HTML_MENTION_RE = re.compile(
-    r"""\s*<a\s[^>]*?href\s*=\s*["']trueconf:([^"'&\s>]+)[^>]*>.*?</a>[\s,:]*""",
+    r"""\s*<a\s[^>]*?href\s*=\s*["']trueconf:([^"'&\s>]+)(?:["'&\s][^>]*)?>.*?</a>[\s,:]*""",
     re.IGNORECASE | re.DOTALL)
-_LEADING_MD_MENTION_RE = re.compile(r"\s*\[[^\]]*\]\(trueconf:([^)&\s]+)[^)]*\)[\s,:]*")
+_LEADING_MD_MENTION_RE = re.compile(r"\s*\[[^\]]*\]\(trueconf:([^)&\s]+)(?:[&\s][^)]*)?\)[\s,:]*")
 _HEAD_RE = re.compile(r"(\S+)(?:\s+(.*))?", re.DOTALL)
 
 

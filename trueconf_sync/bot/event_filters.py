@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..api.models import ButtonClicked, Chat, Message
@@ -35,9 +35,9 @@ __all__ = [
     "strip_markup",
 ]
 
-_TAG_RE = re.compile(r"<[^>]*>")
-_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_BR_TAG_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _MD_ESCAPE_RE = re.compile(r"\\([\\*_~\[\]()>`])")
+# matched against one tag at a time (see _tags), never searched through a whole text
 _HTML_MENTION_RE = re.compile(r"""<a\s[^>]*?href\s*=\s*["']trueconf:([^"'&\s>]+)""", re.IGNORECASE)
 _MD_MENTION_RE = re.compile(r"\]\(trueconf:([^)&\s]+)")
 
@@ -56,10 +56,36 @@ def plain_text(event: Any) -> str | None:
     return None if text is None else strip_markup(text, mode)
 
 
+def _tags(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every HTML tag of ``text``, left to right, in linear time.
+
+    A tag is the last ``<`` before a ``>`` up to that ``>`` (earlier ``<`` are text, as browsers
+    read them). A regular expression like ``<[^>]*>`` would restart at every ``<`` of a text with
+    no ``>`` after it, which is quadratic: a 49k-character message stalled a bot for seconds.
+    """
+    find, rfind = text.find, text.rfind
+    pos = 0
+    while True:
+        close = find(">", pos)
+        if close < 0:
+            return
+        start = rfind("<", pos, close)
+        if start >= 0:
+            yield start, close + 1
+        pos = close + 1
+
+
 def strip_markup(text: str, mode: ParseMode | str | None) -> str:
     """``text`` in parse mode ``mode`` without its markup (html tags and entities, Markdown escapes)."""
     if mode == ParseMode.HTML:
-        return html.unescape(_TAG_RE.sub("", _BR_RE.sub("\n", text)))
+        parts, pos = [], 0
+        for start, end in _tags(text):
+            parts.append(text[pos:start])
+            if _BR_TAG_RE.fullmatch(text, start, end):
+                parts.append("\n")
+            pos = end
+        parts.append(text[pos:])
+        return html.unescape("".join(parts))
     if mode == ParseMode.MARKDOWN:
         return _MD_ESCAPE_RE.sub(r"\1", text)
     return text
@@ -71,7 +97,8 @@ def mentions(event: Any) -> list[str]:
     if text is None:
         return []
     if mode == ParseMode.HTML:
-        return [html.unescape(m) for m in _HTML_MENTION_RE.findall(text)]
+        found = (_HTML_MENTION_RE.match(text, start, end) for start, end in _tags(text))
+        return [html.unescape(m.group(1)) for m in found if m is not None]
     if mode == ParseMode.MARKDOWN:
         return _MD_MENTION_RE.findall(text)
     return []
