@@ -32,7 +32,8 @@ from ..api.models import ButtonClicked, Message, RawEvent
 from ..client import Client
 from ..enums import ChatType
 from ..errors import TrueConfError
-from ..events.signals import EVENTS, connection_state_changed, event_received
+from ..events.kinds import KINDS
+from ..events.signals import connection_state_changed, event_received
 from ..events.workers import chat_key
 from ..ids import same_user
 from .fsm.context import FSMContext
@@ -46,7 +47,7 @@ __all__ = ["Dispatcher", "event_kind"]
 
 log = logging.getLogger("trueconf_sync.bot")
 
-_KIND_BY_MODEL: dict[type[Any], str] = {spec.model: spec.name for spec in EVENTS.values()}
+_KIND_BY_MODEL: dict[type[Any], str] = {kind.model: kind.name for kind in KINDS}
 _STRATEGIES = ("user_in_chat", "chat", "global_user")
 
 
