@@ -100,3 +100,5 @@ EVENTS: dict[str, EventSpec] = {
 }
 
 globals().update({kind.signal_attr: SIGNALS_BY_NAME[kind.name] for kind in KINDS})
+# ``trueconf_sync.signals`` re-exports ``__all__``: a kind not yet listed above still gets there.
+__all__ += [kind.signal_attr for kind in KINDS if kind.signal_attr not in __all__]
