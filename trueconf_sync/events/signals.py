@@ -1,10 +1,12 @@
 """blinker signals for server events, and the table mapping each wire event to model + signal.
 
+Both are made from the one list of event kinds (:data:`~trueconf_sync.events.kinds.KINDS`).
+
 Every signal is sent with ``sender=<the Client>`` and two keywords, ``event`` (the typed model)
 and ``method`` (the wire method name), on a dispatcher thread, never on the reader thread.
 Connect with ``sender=client`` so two clients in one process do not see each other's events::
 
-    from . import signals
+    from trueconf_sync import signals
 
     @signals.message_received.connect_via(client)
     def on_message(client, event, **kwargs): ...
