@@ -55,10 +55,10 @@ def next_event(events: queue.Queue, timeout: float = 5.0) -> Any:
     return events.get(timeout=timeout)
 
 
-def assert_quiet(events: queue.Queue, wait: float = 0.2) -> None:
-    with pytest.raises(queue.Empty):
-        event = events.get(timeout=wait)
-        print("unexpected event:", event)
+def assert_none_left(events: queue.Queue) -> None:
+    """Nothing else is queued. Call it after a sentinel event arrived: whatever came before it was
+    handled by then (events of one chat, and with one worker all events, are handled in order)."""
+    assert events.empty(), f"unexpected event: {events.get_nowait()!r}"
 
 
 @pytest.fixture
@@ -211,7 +211,9 @@ def test_system_envelopes_only_with_receive_system_messages(trueconf_server, tru
         ParticipantContent(user_id=carol, role=None), ClearHistoryContent(for_all=True)]
     # the default session got only the user message, and the dedicated events either way (§2.3)
     assert next_event(plain).text == "a user message"
-    assert_quiet(plain)
+    alice.send_message(alices_group, "sentinel")
+    assert next_event(plain).text == "sentinel"  # nothing came between
+    assert_none_left(plain)
     assert next_event(added).user_id == carol
 
 
@@ -286,7 +288,9 @@ def test_chat_created_p2p_group_and_channel(trueconf_client, alice):
     assert chats[0].last_message.client is trueconf_client
     assert (chats[1].title, chats[2].title) == ("Group", "Channel")
     assert [c.chat_id for c in [next_event(channels)]] == [channel]
-    assert_quiet(channels)
+    sentinel = alice.create_channel("Sentinel", members=["echo_bot"])  # one worker: after the others
+    assert next_event(channels).chat_id == sentinel  # the P2P and group chats did not get here
+    assert_none_left(channels)
 
 
 def test_favorites_chat_created_when_the_server_reports_own_actions(trueconf_server, trueconf_client):
@@ -367,8 +371,8 @@ def test_history_cleared(trueconf_client, alice, alices_group):
     assert next_event(everything) is event
     alice.clear_history(alices_group, for_all=False)  # only for alice: the bot hears nothing
     alice.rename_chat(alices_group, "After")  # events of one chat arrive in order
-    assert isinstance(next_event(everything), ChatTitleChanged)
-    assert_quiet(cleared)
+    assert isinstance(next_event(everything), ChatTitleChanged)  # the sentinel: after the clear
+    assert_none_left(cleared)
 
 
 # ---- files (§4.12, §4.13) ---------------------------------------------------------------------------

@@ -53,8 +53,8 @@ def test_on_message_gets_typed_messages_in_order(trueconf_server, trueconf_clien
     assert isinstance(first.content, TextContent)
     assert first.chat is not None and first.chat.chat_id == alice_chat
     assert all("reader" not in name for name in got.threads)  # handlers never run on the reader
-    time.sleep(0.1)
-    assert len(got.items) == 30  # each exactly once
+    alice.send_message(alice_chat, "sentinel")  # handled after the others: nothing came twice before it
+    assert [m.text for m in got.wait(31)] == [*texts, "sentinel"]  # each exactly once
 
 
 def test_order_per_chat_with_several_workers(trueconf_server, trueconf_client_factory, alice, bob):
@@ -109,9 +109,11 @@ def test_ack_after_handling_keeps_failed_messages_unread(trueconf_server, trueco
         alice.send_message(chat, "fine again")
         got.wait(3)
         trueconf_server.wait_for(lambda s: s.stats["acks"] == 2, timeout=3)
-    time.sleep(0.1)
+        alice.send_message(chat, "sentinel")  # its ack comes after any (wrong) ack of "boom"
+        got.wait(4)
+        trueconf_server.wait_for(lambda s: s.stats["acks"] == 3, timeout=3)
     stats = trueconf_server.stats
-    assert stats["acks"] == 2 and stats["unacked"] == 1
+    assert stats["acks"] == 3 and stats["unacked"] == 1
     assert client.get_chat_by_id(chat).unread_messages == 1
     client.close()
     # at-least-once: the unhandled message comes back on the next connection asking for unread ones
@@ -276,10 +278,10 @@ def test_remove_handler(trueconf_client, alice, alice_chat):
     assert trueconf_client.remove_handler(removed) is True
     assert trueconf_client.remove_handler(removed) is False
     alice.send_message(alice_chat, "two")
-    kept.wait(2)
-    time.sleep(0.1)
+    alice.send_message(alice_chat, "sentinel")  # once kept has it, "two" went to every handler there was
+    kept.wait(3)
     assert [m.text for m in removed.items] == ["one"]
-    assert [m.text for m in kept.items] == ["one", "two"]
+    assert [m.text for m in kept.items] == ["one", "two", "sentinel"]
 
 
 def test_remove_handler_registered_for_several_events(trueconf_server, trueconf_client, alice, alice_chat):
@@ -287,10 +289,12 @@ def test_remove_handler_registered_for_several_events(trueconf_server, trueconf_
     trueconf_client.on("message", got)
     trueconf_client.on("someNewMethod", got)
     assert trueconf_client.remove_handler(got) is True
+    sentinel = Recorder()
+    trueconf_client.on("sentinelMethod", sentinel)
     alice.send_message(alice_chat, "ignored")
     trueconf_server.push_event("someNewMethod", {}, login="echo_bot")
-    trueconf_server.wait_for(lambda s: s.stats["acks"] >= 2, timeout=3)
-    time.sleep(0.1)
+    trueconf_server.push_event("sentinelMethod", {}, login="echo_bot")  # one worker: handled after both
+    sentinel.wait(1)
     assert got.items == []
 
 
@@ -300,23 +304,23 @@ def test_own_messages_are_skipped(trueconf_server, trueconf_client, alice, alice
     trueconf_client.on_message(got)
     trueconf_client.send_message(alice_chat, "from the bot")
     alice.send_message(alice_chat, "from alice")
-    got.wait(1)
-    time.sleep(0.1)
-    assert [m.text for m in got.items] == ["from alice"]
+    alice.send_message(alice_chat, "sentinel")  # same chat: handled after the echo and alice's message
+    got.wait(2)
+    assert [m.text for m in got.items] == ["from alice", "sentinel"]
 
 
 def test_signals_api_with_sender_filter(trueconf_client, alice, alice_chat):
     got = []
+    arrived = threading.Event()
 
     def receiver(sender, event, method, **kwargs):
         got.append((sender, event, method))
+        arrived.set()
 
     signals.message_received.connect(receiver, sender=trueconf_client)
     try:
         alice.send_message(alice_chat, "via blinker")
-        deadline = time.monotonic() + 3
-        while not got and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert arrived.wait(3)
     finally:
         signals.message_received.disconnect(receiver, sender=trueconf_client)
     [(sender, event, method)] = got
@@ -348,8 +352,17 @@ def test_two_bots_do_not_see_each_others_events(trueconf_server, trueconf_client
     assert [m.text for m in second_got.wait(1)] == ["for the second bot"]
     first_all.wait(2)
     second_all.wait(2)
-    time.sleep(0.1)
-    assert len(first_got.items) == 1 and len(second_got.items) == 1
+
+    def sentinels(count):
+        """One more message to each bot; once both arrived, each bot handled everything sent before."""
+        alice.send_message(first_chat, "sentinel")
+        alice.send_message(second_chat, "sentinel")
+        first_got.wait(count)
+        second_got.wait(count)
+
+    sentinels(2)  # both raw events were pushed before: a stray one would have come first
+    assert [m.text for m in first_got.items] == ["for the first bot", "sentinel"]
+    assert [m.text for m in second_got.items] == ["for the second bot", "sentinel"]
     assert [e.payload for e in first_all.items if isinstance(e, RawEvent)] == [{"to": "first"}]
     assert [e.payload for e in second_all.items if isinstance(e, RawEvent)] == [{"to": "second"}]
     # the same function registered on both clients gets each client's events once
@@ -359,11 +372,14 @@ def test_two_bots_do_not_see_each_others_events(trueconf_server, trueconf_client
     alice.send_message(first_chat, "shared 1")
     alice.send_message(second_chat, "shared 2")
     shared.wait(2)
-    time.sleep(0.1)
-    assert sorted(m.text for m in shared.items) == ["shared 1", "shared 2"]
+    sentinels(3)  # shared may still be getting the sentinels: only what came before them counts
+
+    def shared_texts():
+        return sorted(m.text for m in shared.items if m.text != "sentinel")
+
+    assert shared_texts() == ["shared 1", "shared 2"]
     first.remove_handler(shared)  # removing from one client leaves the other one's registration
     alice.send_message(first_chat, "after remove 1")
     alice.send_message(second_chat, "after remove 2")
-    shared.wait(3)
-    time.sleep(0.1)
-    assert sorted(m.text for m in shared.items[2:]) == ["after remove 2"]
+    sentinels(5)
+    assert shared_texts() == ["after remove 2", "shared 1", "shared 2"]

@@ -32,7 +32,8 @@ from ..api.models import ButtonClicked, Message, RawEvent
 from ..client import Client
 from ..enums import ChatType
 from ..errors import TrueConfError
-from ..events.signals import EVENTS, connection_state_changed, event_received
+from ..events.kinds import KINDS, EventKind
+from ..events.signals import connection_state_changed, event_received
 from ..events.workers import chat_key
 from ..ids import same_user
 from .fsm.context import FSMContext
@@ -46,14 +47,21 @@ __all__ = ["Dispatcher", "event_kind"]
 
 log = logging.getLogger("trueconf_sync.bot")
 
-_KIND_BY_MODEL: dict[type[Any], str] = {spec.model: spec.name for spec in EVENTS.values()}
+_KIND_BY_MODEL: dict[type[Any], str] = {kind.model: kind.name for kind in reversed(KINDS)}  # the first wins
+_KIND_BY_METHOD: dict[str, EventKind] = {method: kind for kind in KINDS for method in kind.methods}
 _STRATEGIES = ("user_in_chat", "chat", "global_user")
 
 
-def event_kind(event: Any) -> str:
-    """The kind of an event as routers name it: ``"message"``, ``"button_clicked"``, ``"raw"``..."""
+def event_kind(event: Any, method: str | None = None) -> str:
+    """The kind of an event as routers name it: ``"message"``, ``"button_clicked"``, ``"raw"``...
+
+    ``method`` (the wire method it came by) decides when two kinds share a model.
+    """
     if isinstance(event, Message):
         return "system_message" if event.is_system else "message"
+    kind = _KIND_BY_METHOD.get(method) if method else None
+    if kind is not None and isinstance(event, kind.model):
+        return kind.name
     return _KIND_BY_MODEL.get(type(event), "raw")
 
 
@@ -176,7 +184,7 @@ class Dispatcher(Router):
         Called for every event of an attached client; call it yourself to route events from
         elsewhere. An exception no error handler took is re-raised.
         """
-        kind = event_kind(event)
+        kind = event_kind(event, method)
         chat_id = _chat_of(event)
         user_id = self._user_of(client, event, chat_id)
         bot_id = getattr(client, "user_id", None) or ""

@@ -1,5 +1,9 @@
 """``Router``: handlers with filters for each event kind, nested routers, middlewares, error handlers.
 
+The per-kind observers (``@router.message()``, ``@router.chat_created()``...) are made from the one
+list of event kinds (:mod:`trueconf_sync.events.kinds`), as aiogram's routers hold one observer per
+update type; :data:`EVENT_KINDS` adds the router-only kinds ``system_message`` and ``raw``.
+
 Propagation rules (one event, one handler):
 
 1. Routing starts at the :class:`~.dispatcher.Dispatcher` (itself a Router) and walks the tree
@@ -23,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
+from ..events.kinds import KINDS
 from .event_filters import Clicked, ExceptionType, Method
 from .filters import Filter, FilterLike, as_filter, resolve_all
 from .handler import UNHANDLED, CallableObject, SkipHandler
@@ -33,13 +38,6 @@ __all__ = ["EVENT_KINDS", "HandlerObject", "Router", "Trace"]
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=Middleware)
 
-#: Event kinds a handler can be registered for, with the decorator names (see :class:`Router`).
-EVENT_KINDS = (
-    "message", "system_message", "message_edited", "message_removed", "chat_created", "chat_removed",
-    "participant_added", "participant_removed", "role_changed", "chat_title_changed",
-    "chat_avatar_changed", "history_cleared", "file_progress", "upload_limits_changed",
-    "button_clicked", "raw",
-)
 ANY_KIND = "*"
 
 
@@ -189,24 +187,26 @@ class Router:
 
     # ---- registration ------------------------------------------------------------------
 
-    message = _Observer("message", "New messages (not system envelopes): ``func(message, ...)``.")
+    # One observer per event kind of the one list (events/kinds.py), made below the class; the
+    # annotations only tell type checkers and IDEs (tests/test_event_kinds.py checks them).
+    message: Registrar
+    message_edited: Registrar
+    message_removed: Registrar
+    chat_created: Registrar
+    chat_removed: Registrar
+    participant_added: Registrar
+    participant_removed: Registrar
+    role_changed: Registrar
+    chat_title_changed: Registrar
+    chat_avatar_changed: Registrar
+    history_cleared: Registrar
+    file_progress: Registrar
+    upload_limits_changed: Registrar
+    button_clicked: Registrar
+
+    # Router-only kinds: not a wire event of their own.
     system_message = _Observer("system_message", "System envelopes (type < 200; needs "
                                "``receive_system_messages=True``).")
-    message_edited = _Observer("message_edited", "A message was edited (MessageEdited).")
-    message_removed = _Observer("message_removed", "A message was deleted (MessageRemoved).")
-    chat_created = _Observer("chat_created", "A chat with the bot appeared (Chat).")
-    chat_removed = _Observer("chat_removed", "A chat was deleted (ChatRemoved).")
-    participant_added = _Observer("participant_added", "A member was added (ParticipantAdded).")
-    participant_removed = _Observer("participant_removed", "A member was removed (ParticipantRemoved).")
-    role_changed = _Observer("role_changed", "A member's role changed (RoleChanged).")
-    chat_title_changed = _Observer("chat_title_changed", "A chat was renamed (ChatTitleChanged).")
-    chat_avatar_changed = _Observer("chat_avatar_changed", "A chat picture changed (ChatAvatarChanged).")
-    history_cleared = _Observer("history_cleared", "A chat's history was cleared (HistoryCleared).")
-    file_progress = _Observer("file_progress", "Upload progress of a subscribed file (FileProgress).")
-    upload_limits_changed = _Observer("upload_limits_changed", "New upload limits (UploadLimits).")
-    button_clicked = _Observer(
-        "button_clicked", "A command button was clicked (ButtonClicked). String arguments and "
-        "``command=``/``custom_data=``/``button_id=`` filter on the button (see Clicked).", _button_shorthand)
     raw = _Observer("raw", "Events of wire methods this library does not model (RawEvent); "
                     "``method=`` picks one.", _method_shorthand)
     event = _Observer(ANY_KIND, "Every event kind (typed or raw); ``method=`` picks wire methods.",
@@ -216,12 +216,11 @@ class Router:
                       "as its first parameter (or ``exception``) and the event's data by name.",
                       _error_shorthand)
 
-    #: Aliases: the official SDK's names.
-    edited_message = message_edited
-    removed_message = message_removed
-    callback_query = button_clicked
-    #: Short alias of :attr:`button_clicked`.
-    button = button_clicked
+    # Aliases (see _ALIASES): the official SDK's names, and a short one for button_clicked.
+    edited_message: Registrar
+    removed_message: Registrar
+    callback_query: Registrar
+    button: Registrar
 
     def register(self, kind: str, func: F, *filters: FilterLike, **kwargs: Any) -> F:
         """Register ``func`` for events of ``kind`` (one of :data:`EVENT_KINDS`, ``"*"`` or ``"error"``).
@@ -361,6 +360,37 @@ class Router:
                 return True
         return False
 
+
+#: Router-specific extras of some kinds: argument shorthand and a sentence for the docs.
+_EXTRAS: dict[str, tuple[Callable[[tuple[Any, ...], dict[str, Any]], list[Any]], str]] = {
+    "message": (_no_shorthand, "System envelopes go to ``system_message`` instead."),
+    "button_clicked": (_button_shorthand, "String arguments and ``command=``/``custom_data=``/"
+                       "``button_id=`` filter on the button (see Clicked)."),
+}
+
+#: Alias -> event kind.
+_ALIASES = {
+    "edited_message": "message_edited",
+    "removed_message": "message_removed",
+    "callback_query": "button_clicked",
+    "button": "button_clicked",
+}
+
+
+def _install_observers() -> None:
+    """Give :class:`Router` an observer per kind of the one list, and the aliases."""
+    for kind in KINDS:
+        shorthand, extra = _EXTRAS.get(kind.name, (_no_shorthand, ""))
+        doc = f"{kind.doc} The handler gets a ``{kind.model.__name__}`` (first parameter, or ``event``). {extra}"
+        setattr(Router, kind.name, _Observer(kind.name, doc.rstrip(), shorthand))
+    for alias, name in _ALIASES.items():
+        setattr(Router, alias, vars(Router)[name])
+
+
+_install_observers()
+
+#: Event kinds a handler can be registered for, with the decorator names (see :class:`Router`).
+EVENT_KINDS: tuple[str, ...] = (*(kind.name for kind in KINDS), "system_message", "raw")
 
 _OBSERVERS: dict[str, _Observer] = {
     value.kind: value for value in vars(Router).values() if isinstance(value, _Observer)

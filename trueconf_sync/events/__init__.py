@@ -1,3 +1,4 @@
-"""Events layer: the one list of server events (wire name -> model -> blinker signal), handler
-registration (``client.on...``) and the worker threads that run handlers (per-chat order).
+"""Events layer: the one list of event kinds (:mod:`.kinds`: name, wire methods, model, doc), the
+blinker signals and the wire method table made from it (:mod:`.signals`), handler registration
+(``client.on...``, :mod:`.registry`) and the worker threads that run handlers (per-chat order).
 """

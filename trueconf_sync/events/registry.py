@@ -2,18 +2,22 @@
 
 Handlers are blinker receivers connected strongly (``weak=False``) with ``sender=client``, so two
 clients in one process never see each other's events. They run on the dispatcher's threads.
+
+The ``on_<name>`` helpers are made from the one list of event kinds (:mod:`.kinds`); the class
+only declares them for type checkers (``tests/test_event_kinds.py`` checks the declarations).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from blinker import NamedSignal
 
+from .kinds import KINDS
 from .signals import EVENTS, SIGNALS_BY_NAME, event_received
 
-__all__ = ["HandlerRegistry", "resolve_event"]
+__all__ = ["HandlerRegistry", "OnEvent", "resolve_event"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +39,12 @@ def resolve_event(event: Any) -> tuple[NamedSignal, str | None]:
     raise ValueError(f"unknown event {event!r}; use one of {names}, or a wire method name")
 
 
+class OnEvent(Protocol):
+    """The type of ``client.on_<event>``: registers its argument as a handler and returns it."""
+
+    def __call__(self, func: F, /) -> F: ...
+
+
 class _Handler:
     """``client.on_<event>``: registers a handler for one event (decorator or plain call)."""
 
@@ -46,7 +56,7 @@ class _Handler:
     def __get__(self, client: None, owner: type[Any]) -> _Handler: ...
 
     @overload
-    def __get__(self, client: HandlerRegistry, owner: type[Any]) -> Callable[[F], F]: ...
+    def __get__(self, client: HandlerRegistry, owner: type[Any]) -> OnEvent: ...
 
     def __get__(self, client: HandlerRegistry | None, owner: type[Any]) -> Any:
         if client is None:
@@ -102,18 +112,26 @@ class HandlerRegistry:
             signal.disconnect(receiver, sender=self)
         return bool(entries)
 
-    on_message = _Handler("message", "Register ``func(message: Message)`` for new messages.")
-    on_message_edited = _Handler("message_edited", "Register ``func(event: MessageEdited)``.")
-    on_message_removed = _Handler("message_removed", "Register ``func(event: MessageRemoved)``.")
-    on_chat_created = _Handler("chat_created", "Register ``func(chat: Chat)`` for new chats.")
-    on_chat_removed = _Handler("chat_removed", "Register ``func(event: ChatRemoved)``.")
-    on_participant_added = _Handler("participant_added", "Register ``func(event: ParticipantAdded)``.")
-    on_participant_removed = _Handler("participant_removed", "Register ``func(event: ParticipantRemoved)``.")
-    on_role_changed = _Handler("role_changed", "Register ``func(event: RoleChanged)``.")
-    on_chat_title_changed = _Handler("chat_title_changed", "Register ``func(event: ChatTitleChanged)``.")
-    on_chat_avatar_changed = _Handler("chat_avatar_changed", "Register ``func(event: ChatAvatarChanged)``.")
-    on_history_cleared = _Handler("history_cleared", "Register ``func(event: HistoryCleared)``.")
-    on_file_progress = _Handler("file_progress", "Register ``func(event: FileProgress)``.")
-    on_upload_limits_changed = _Handler("upload_limits_changed", "Register ``func(limits: UploadLimits)``.")
-    on_button_clicked = _Handler("button_clicked", "Register ``func(event: ButtonClicked)``.")
+    # Made from the one list (events/kinds.py) below the class; declared here for type checkers.
+    on_message: OnEvent
+    on_message_edited: OnEvent
+    on_message_removed: OnEvent
+    on_chat_created: OnEvent
+    on_chat_removed: OnEvent
+    on_participant_added: OnEvent
+    on_participant_removed: OnEvent
+    on_role_changed: OnEvent
+    on_chat_title_changed: OnEvent
+    on_chat_avatar_changed: OnEvent
+    on_history_cleared: OnEvent
+    on_file_progress: OnEvent
+    on_upload_limits_changed: OnEvent
+    on_button_clicked: OnEvent
+    #: Every server request, typed or raw (not an event kind of its own).
     on_event = _Handler("event", "Register ``func(event)`` for every server request (typed or RawEvent).")
+
+
+for _kind in KINDS:
+    setattr(HandlerRegistry, f"on_{_kind.name}", _Handler(
+        _kind.name, f"{_kind.doc} Register ``func(event: {_kind.model.__name__})``; returns ``func``."))
+del _kind

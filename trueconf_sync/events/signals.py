@@ -1,10 +1,12 @@
 """blinker signals for server events, and the table mapping each wire event to model + signal.
 
+Both are made from the one list of event kinds (:data:`~trueconf_sync.events.kinds.KINDS`).
+
 Every signal is sent with ``sender=<the Client>`` and two keywords, ``event`` (the typed model)
 and ``method`` (the wire method name), on a dispatcher thread, never on the reader thread.
 Connect with ``sender=client`` so two clients in one process do not see each other's events::
 
-    from . import signals
+    from trueconf_sync import signals
 
     @signals.message_received.connect_via(client)
     def on_message(client, event, **kwargs): ...
@@ -22,22 +24,7 @@ from typing import Any, NamedTuple
 
 from blinker import NamedSignal, Namespace
 
-from ..api.models import (
-    ButtonClicked,
-    Chat,
-    ChatAvatarChanged,
-    ChatRemoved,
-    ChatTitleChanged,
-    FileProgress,
-    HistoryCleared,
-    Message,
-    MessageEdited,
-    MessageRemoved,
-    ParticipantAdded,
-    ParticipantRemoved,
-    RoleChanged,
-    UploadLimits,
-)
+from .kinds import KINDS, EventKind
 
 __all__ = [
     "EVENTS",
@@ -63,20 +50,25 @@ __all__ = [
 
 _ns = Namespace()
 
-message_received: NamedSignal = _ns.signal("message-received", doc="A new message (Message).")
-message_edited: NamedSignal = _ns.signal("message-edited", doc="A message was edited (MessageEdited).")
-message_removed: NamedSignal = _ns.signal("message-removed", doc="A message was deleted (MessageRemoved).")
-chat_created: NamedSignal = _ns.signal("chat-created", doc="A chat with the bot appeared (Chat).")
-chat_removed: NamedSignal = _ns.signal("chat-removed", doc="A chat was deleted (ChatRemoved).")
-participant_added: NamedSignal = _ns.signal("participant-added", doc="A member was added.")
-participant_removed: NamedSignal = _ns.signal("participant-removed", doc="A member was removed.")
-role_changed: NamedSignal = _ns.signal("role-changed", doc="A member's role changed.")
-chat_title_changed: NamedSignal = _ns.signal("chat-title-changed", doc="A chat was renamed.")
-chat_avatar_changed: NamedSignal = _ns.signal("chat-avatar-changed", doc="A chat picture changed.")
-history_cleared: NamedSignal = _ns.signal("history-cleared", doc="A chat's history was cleared.")
-file_progress: NamedSignal = _ns.signal("file-progress", doc="Upload progress of a subscribed file.")
-upload_limits_changed: NamedSignal = _ns.signal("upload-limits-changed", doc="New upload limits.")
-button_clicked: NamedSignal = _ns.signal("button-clicked", doc="A command button was clicked.")
+# One signal per event kind, made from the one list (events/kinds.py) at the end of this module.
+# These annotations only tell type checkers and IDEs they exist; tests/test_event_kinds.py checks
+# that they (and ``__all__``) name exactly the kinds' signals.
+message_received: NamedSignal
+message_edited: NamedSignal
+message_removed: NamedSignal
+chat_created: NamedSignal
+chat_removed: NamedSignal
+participant_added: NamedSignal
+participant_removed: NamedSignal
+role_changed: NamedSignal
+chat_title_changed: NamedSignal
+chat_avatar_changed: NamedSignal
+history_cleared: NamedSignal
+file_progress: NamedSignal
+upload_limits_changed: NamedSignal
+button_clicked: NamedSignal
+
+# Signals that are not an event kind of their own.
 event_received: NamedSignal = _ns.signal("event-received", doc="Every server request, typed or raw.")
 connection_state_changed: NamedSignal = _ns.signal(
     "connection-state-changed", doc="The client's connection state changed (state, reason)."
@@ -94,27 +86,21 @@ class EventSpec(NamedTuple):
     name: str
 
 
-#: Wire method of a server request -> (model, signal, name used by ``client.on(name)``).
-EVENTS: dict[str, EventSpec] = {
-    "sendMessage": EventSpec(Message, message_received, "message"),
-    "editMessage": EventSpec(MessageEdited, message_edited, "message_edited"),
-    "removeMessage": EventSpec(MessageRemoved, message_removed, "message_removed"),
-    "createP2PChat": EventSpec(Chat, chat_created, "chat_created"),
-    "createGroupChat": EventSpec(Chat, chat_created, "chat_created"),
-    "createChannel": EventSpec(Chat, chat_created, "chat_created"),
-    "createFavoritesChat": EventSpec(Chat, chat_created, "chat_created"),
-    "removeChat": EventSpec(ChatRemoved, chat_removed, "chat_removed"),
-    "addChatParticipant": EventSpec(ParticipantAdded, participant_added, "participant_added"),
-    "removeChatParticipant": EventSpec(ParticipantRemoved, participant_removed, "participant_removed"),
-    "changeParticipantRole": EventSpec(RoleChanged, role_changed, "role_changed"),
-    "editChatTitle": EventSpec(ChatTitleChanged, chat_title_changed, "chat_title_changed"),
-    "editChatAvatar": EventSpec(ChatAvatarChanged, chat_avatar_changed, "chat_avatar_changed"),
-    "clearHistory": EventSpec(HistoryCleared, history_cleared, "history_cleared"),
-    "uploadFileProgress": EventSpec(FileProgress, file_progress, "file_progress"),
-    "getFileUploadLimits": EventSpec(UploadLimits, upload_limits_changed, "upload_limits_changed"),
-    "command": EventSpec(ButtonClicked, button_clicked, "button_clicked"),
-}
+def _make_signal(kind: EventKind) -> NamedSignal:
+    """The blinker signal of one kind: named like its attribute, documented from the list."""
+    doc = f"{kind.doc} Sent with ``event`` (:class:`~trueconf_sync.models.{kind.model.__name__}`) and ``method``."
+    return _ns.signal(kind.signal_attr.replace("_", "-"), doc=doc)
+
 
 #: ``client.on(name)`` accepts these names (and wire method names, and signals themselves).
-SIGNALS_BY_NAME: dict[str, NamedSignal] = {spec.name: spec.signal for spec in EVENTS.values()}
+SIGNALS_BY_NAME: dict[str, NamedSignal] = {kind.name: _make_signal(kind) for kind in KINDS}
 SIGNALS_BY_NAME["event"] = event_received
+
+#: Wire method of a server request -> (model, signal, name used by ``client.on(name)``).
+EVENTS: dict[str, EventSpec] = {
+    method: EventSpec(kind.model, SIGNALS_BY_NAME[kind.name], kind.name) for kind in KINDS for method in kind.methods
+}
+
+globals().update({kind.signal_attr: SIGNALS_BY_NAME[kind.name] for kind in KINDS})
+# ``trueconf_sync.signals`` re-exports ``__all__``: a kind not yet listed above still gets there.
+__all__ += [kind.signal_attr for kind in KINDS if kind.signal_attr not in __all__]
