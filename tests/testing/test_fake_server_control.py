@@ -109,3 +109,65 @@ def test_standalone_process() -> None:
         started = time.monotonic()
         assert process.wait(10) == 0
         assert time.monotonic() - started < 10
+
+
+# ---- guards against being driven from a web page (issue 18 item 13) --------------------------------------
+
+
+def users_of(server: FakeTrueConfServer) -> set[str]:
+    return set(server.call(lambda: set(server.core.state.users)))
+
+
+def test_a_cross_site_simple_post_is_refused(controlled: FakeTrueConfServer) -> None:
+    before = users_of(controlled)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+        refused = requests.post(controlled.url + "/_fake/users", data='{"login": "mallory"}', timeout=5,
+                                headers={"Content-Type": content_type})
+        assert refused.status_code == 415 and "application/json" in refused.json()["error"]
+    assert users_of(controlled) == before
+    assert post(controlled, "/users", {"login": "carol"}).status_code == 200  # the JSON client still works
+    assert "carol@video.example.com" in users_of(controlled)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "attacker.localhost.evil"])
+def test_a_foreign_host_header_is_refused(controlled: FakeTrueConfServer, host: str) -> None:
+    refused = requests.get(controlled.url + "/_fake/stats", headers={"Host": host}, timeout=5)
+    assert refused.status_code == 403 and "Host" in refused.json()["error"]
+    for ok in (f"127.0.0.1:{controlled.port}", f"localhost:{controlled.port}", "[::1]", "video.example.com"):
+        assert requests.get(controlled.url + "/_fake/stats", headers={"Host": ok}, timeout=5).status_code == 200
+
+
+def test_control_token_and_allowed_hosts() -> None:
+    with FakeTrueConfServer(control_api=True, control_token="s3cret", control_hosts=("fake.test",)) as server:
+        assert get(server, "/stats").status_code == 403
+        wrong = requests.get(server.url + "/_fake/stats", headers={"Authorization": "Bearer nope"}, timeout=5)
+        assert wrong.status_code == 403 and "token" in wrong.json()["error"]
+        headers = {"Authorization": "Bearer s3cret"}
+        assert requests.get(server.url + "/_fake/stats", headers=headers, timeout=5).status_code == 200
+        assert requests.get(server.url + "/_fake/stats", headers={**headers, "Host": "fake.test"},
+                            timeout=5).status_code == 200
+
+
+def test_binding_beyond_loopback_warns(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING"), FakeTrueConfServer("0.0.0.0", control_api=True):
+        pass
+    assert "beyond loopback" in caplog.text and "control token" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"), FakeTrueConfServer("127.0.0.1", control_api=True):
+        pass
+    assert "beyond loopback" not in caplog.text
+
+
+def test_the_standalone_server_warns_beyond_loopback() -> None:
+    process = subprocess.Popen([sys.executable, "-m", "trueconf_sync.testing", "--host", "0.0.0.0", "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        warning = ""
+        while "warning:" not in warning:
+            warning = process.stderr.readline()
+            assert warning, "the server ended without the warning"
+        assert "control API" in warning and "--control-token" in warning
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(10) == 0

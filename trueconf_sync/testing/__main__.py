@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
-from .server import FakeTrueConfServer
+from .server import FakeTrueConfServer, loopback_only
 
 
 def _account(value: str) -> tuple[str, str]:
@@ -38,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ping-interval", type=float, default=5.0, help="seconds between WS pings")
     parser.add_argument("--pong-timeout", type=float, default=10.0, help="drop peers silent this long")
     parser.add_argument("--file-ready-delay", type=float, default=0.0, help="seconds new files stay UPLOADING")
+    parser.add_argument("--control-token", metavar="TOKEN", default=os.environ.get("TRUECONF_FAKE_CONTROL_TOKEN"),
+                        help="require 'Authorization: Bearer TOKEN' on the /_fake/ control API "
+                             "(default: $TRUECONF_FAKE_CONTROL_TOKEN; none)")
+    parser.add_argument("--control-host", action="append", default=[], metavar="NAME",
+                        help="a host name accepted in the control API's Host header (repeatable)")
     parser.add_argument("--verbose", "-v", action="store_true", help="log requests and server internals")
     return parser
 
@@ -50,7 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = FakeTrueConfServer(args.host, args.port, server_name=args.server_name, version=args.server_version,
                                 legacy_envelopes=args.legacy, ping_interval=args.ping_interval,
                                 pong_timeout=args.pong_timeout, file_ready_delay=args.file_ready_delay,
-                                control_api=True)
+                                control_api=True, control_token=args.control_token,
+                                control_hosts=tuple(args.control_host))
     for login, password in [*args.bot, *args.user]:
         server.add_user(login, password)
     try:
@@ -62,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     print(f"Fake TrueConf server listening on {server.url} (control API: {server.url}/_fake/)", flush=True)
+    if not loopback_only(args.host):
+        print(f"warning: listening on {args.host}, beyond this machine: whoever reaches the port can use the "
+              "control API to act as any user" + ("" if args.control_token else "; pass --control-token"),
+              file=sys.stderr, flush=True)
     try:
         while not stop.wait(0.5):
             pass

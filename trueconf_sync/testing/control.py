@@ -29,6 +29,12 @@ unknown chats/users where noted).
 ``POST /_fake/delay``                       ``{seconds, method?}`` -> ``{}`` (0 resets)
 ``GET  /_fake/config`` / ``POST``            read / update :class:`ServerConfig` fields
 =========================================  ====================================================
+
+Guarded against being driven from a web page (the API can post as any user): a POST must carry
+``Content-Type: application/json`` (a cross-site "simple" request cannot), the ``Host`` header must
+be an IP address, ``localhost``, the server name or an allowed host (a DNS-rebound name is not), and
+with a control token every request must carry ``Authorization: Bearer <token>``. Refusals answer
+403 or 415 with ``{"error": ...}``.
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import hmac
+import ipaddress
 import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -86,6 +94,38 @@ def _guard(handler: Handler) -> Handler:
         except (BadRequest, ValueError, KeyError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
     return wrapped
+
+
+def _host_allowed(host_header: str, allowed: frozenset[str]) -> bool:
+    """An IP literal, ``localhost`` or a name in ``allowed`` (the port is ignored)."""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [::1]:8080
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return host == "localhost" or host in allowed
+    return True
+
+
+def _refusal(request: web.Request, server: FakeTrueConfServer) -> web.Response | None:
+    """Why a control request is refused (403/415), or None when it may go on."""
+    allowed = frozenset({server.config.server_name.lower(), *(h.lower() for h in server.control_hosts)})
+    if not _host_allowed(request.headers.get("Host", ""), allowed):
+        return web.json_response({"error": "Host header not allowed for the control API (DNS rebinding?); "
+                                           "pass control_hosts= to allow a name"}, status=403)
+    token = server.control_token
+    if token is not None:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return web.json_response({"error": "control API token missing or wrong (Authorization: Bearer ...)"},
+                                     status=403)
+    if request.method == "POST" and request.content_type != "application/json":
+        return web.json_response({"error": "the control API takes JSON bodies (Content-Type: application/json)"},
+                                 status=415)
+    return None
 
 
 def add_routes(app: web.Application, server: FakeTrueConfServer) -> None:
@@ -235,5 +275,11 @@ def add_routes(app: web.Application, server: FakeTrueConfServer) -> None:
             setattr(server.config, key, value)
         return web.json_response(dataclasses.asdict(server.config))
 
+    def checked(handler: Handler) -> Handler:
+        async def run(request: web.Request) -> web.StreamResponse:
+            refused = _refusal(request, server)
+            return refused if refused is not None else await handler(request)
+        return run
+
     for method, path, handler in routes:
-        app.router.add_route(method, path, _guard(handler))
+        app.router.add_route(method, path, checked(_guard(handler)))

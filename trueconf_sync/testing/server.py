@@ -31,12 +31,26 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def loopback_only(host: str) -> bool:
+    """Whether ``host`` (a bind address) is reachable from this machine only."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class FakeTrueConfServer(FaultHooks):
     """A fake TrueConf Server speaking the Chatbot Connector protocol on a real socket.
 
     Keyword options not listed map to :class:`ServerConfig` fields (e.g. ``file_ready_delay``).
     ``ssl_context`` (a server-side :class:`ssl.SSLContext` with its certificate loaded) serves
-    HTTPS and WSS instead of plain HTTP and WS on the same port.
+    HTTPS and WSS instead of plain HTTP and WS on the same port. With ``control_api=True`` the
+    ``/_fake/`` JSON API is mounted (:mod:`.control`); ``control_token`` then requires
+    ``Authorization: Bearer <token>`` on it and ``control_hosts`` adds accepted ``Host`` names.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, server_name: str = "video.example.com",
@@ -45,6 +59,7 @@ class FakeTrueConfServer(FaultHooks):
                  events_for_own_actions: bool = False, history_includes_from: bool = True,
                  max_connections: int = 128, retry_after_ms: int = 5000, token_lifetime: int = 31536000,
                  control_api: bool = False, ssl_context: ssl.SSLContext | None = None,
+                 control_token: str | None = None, control_hosts: tuple[str, ...] = (),
                  **options: Any) -> None:
         self.config = ServerConfig(
             server_name=server_name, version=version, legacy_envelopes=legacy_envelopes,
@@ -55,6 +70,10 @@ class FakeTrueConfServer(FaultHooks):
         self._host = host
         self._port = port
         self._control_api = control_api
+        #: with the control API: the bearer token every control request must carry (None: no token)
+        self.control_token = control_token
+        #: with the control API: host names accepted in the Host header besides IPs, localhost, server_name
+        self.control_hosts = tuple(control_hosts)
         self._ssl_context = ssl_context
         self._files_dir = Path(tempfile.mkdtemp(prefix="fake-trueconf-"))
         self._cond = threading.Condition()
@@ -149,6 +168,10 @@ class FakeTrueConfServer(FaultHooks):
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port, ssl_context=self._ssl_context)
         await site.start()
+        if self._control_api and not loopback_only(self._host):
+            log.warning("the control API of the fake server listens on %s, beyond loopback: anybody who reaches it "
+                        "can act as any user%s", self._host,
+                        "" if self.control_token else " (set a control token to require one)")
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         if sockets:
