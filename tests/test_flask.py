@@ -6,6 +6,7 @@ after the client connected) with many concurrent requests.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import signal
@@ -167,32 +168,92 @@ def example(trueconf_server: FakeTrueConfServer, monkeypatch: pytest.MonkeyPatch
     monkeypatch.syspath_prepend(str(APP_DIR))
     import flask_alerts
 
-    app = flask_alerts.create_app(_config(trueconf_server, ALERT_TO="alice", WEBHOOK_SECRET=SECRET, TESTING=True))
+    app = flask_alerts.create_app(_config(trueconf_server, ALERT_TO="alice", WEBHOOK_SECRET=SECRET, TESTING=True,
+                                          FORM_PASSWORD=FORM_PASSWORD, SECRET_KEY="k" * 32, CHAT_CACHE_SIZE=2))
     try:
         yield app
     finally:
         flask_alerts.trueconf.close()
 
 
+FORM_PASSWORD = "form-pass"
+LOGIN = {"Authorization": "Basic " + base64.b64encode(f"admin:{FORM_PASSWORD}".encode()).decode()}
+
+
+def csrf_of(page: Any) -> str:
+    found = re.search(rb'name="csrf_token" value="([^"]+)"', page.data)
+    assert found is not None, page.data
+    return found.group(1).decode()
+
+
 def test_form_sends_an_alert(example: Any, trueconf_server: FakeTrueConfServer) -> None:
     web = example.test_client()
-    page = web.get("/")
+    page = web.get("/", headers=LOGIN)
     assert page.status_code == 200 and b'value="alice"' in page.data
-    sent = web.post("/", data={"to": "alice", "text": "db-1: disk <95%> full"})
+    token = csrf_of(page)
+
+    def post(**form: str) -> Any:
+        return web.post("/", data={"csrf_token": token, **form}, headers=LOGIN)
+
+    sent = post(to="alice", text="db-1: disk <95%> full")
     assert sent.status_code == 200 and b"Sent to alice (message " in sent.data
     got = trueconf_server.user("alice").wait_for_message(timeout=5)
     assert got["content"]["text"] == "db-1: disk <95%> full" and got["content"]["parseMode"] == "text"
-    web.post("/", data={"to": "bob", "text": "**bold**", "markdown": "1"})
+    post(to="bob", text="**bold**", markdown="1")
     got = trueconf_server.user("bob").wait_for_message(timeout=5)
     assert got["content"] == {"text": "**bold**", "parseMode": "markdown"}
 
-    missing = web.post("/", data={"to": "alice", "text": " "})
+    missing = post(to="alice", text=" ")
     assert missing.status_code == 400 and b"Both fields are required." in missing.data
-    too_long = web.post("/", data={"to": "alice", "text": "x" * 5000})
+    too_long = post(to="alice", text="x" * 5000)
     assert too_long.status_code == 400 and b"4096" in too_long.data
-    unknown = web.post("/", data={"to": "nobody", "text": "hello"})
+    unknown = post(to="nobody", text="hello")
     assert unknown.status_code == 502 and b"Not sent:" in unknown.data
     assert [e["content"]["text"] for e in trueconf_server.user("alice").inbox()] == ["db-1: disk <95%> full"]
+
+
+def test_form_needs_a_login_and_its_own_csrf_token(example: Any, trueconf_server: FakeTrueConfServer) -> None:
+    web = example.test_client()
+    anonymous = web.get("/")
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Basic")
+    wrong = {"Authorization": "Basic " + base64.b64encode(b"admin:guess").decode()}
+    assert web.post("/", data={"to": "alice", "text": "x"}, headers=wrong).status_code == 401
+    first = web.get("/", headers=LOGIN)
+    token = csrf_of(first)
+    assert "SameSite=Lax" in first.headers["Set-Cookie"] and "HttpOnly" in first.headers["Set-Cookie"]
+    forged = web.post("/", data={"to": "alice", "text": "from another site"}, headers=LOGIN)  # no token
+    assert forged.status_code == 400 and b"nothing was sent" in forged.data
+    other = example.test_client()  # another browser: another session, so another token
+    stolen = other.post("/", data={"to": "alice", "text": "replayed", "csrf_token": token}, headers=LOGIN)
+    assert stolen.status_code == 400
+    sentinel = web.post("/", data={"to": "alice", "text": "sentinel", "csrf_token": token}, headers=LOGIN)
+    assert sentinel.status_code == 200  # the user's own token works: the refusals above sent nothing
+    assert [e["content"]["text"] for e in trueconf_server.user("alice").inbox()] == ["sentinel"]
+
+
+def test_form_is_off_without_password_and_secret_key(trueconf_server: FakeTrueConfServer,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(APP_DIR))
+    import flask_alerts
+
+    app = flask_alerts.create_app(_config(trueconf_server, ALERT_TO="alice", TESTING=True))
+    try:
+        web = app.test_client()
+        assert web.get("/", headers=LOGIN).status_code == 403
+        refused = web.post("/", data={"to": "alice", "text": "x"}, headers=LOGIN)
+        assert refused.status_code == 403 and b"FORM_PASSWORD and SECRET_KEY" in refused.data
+    finally:
+        flask_alerts.trueconf.close()
+
+
+def test_the_chat_cache_is_bounded(example: Any, trueconf_server: FakeTrueConfServer) -> None:
+    web = example.test_client()
+    for name in ("carol", "dave", "erin"):
+        trueconf_server.add_user(name)
+        sent = web.post(f"/webhook?to={name}", json={"text": f"hi {name}"}, headers={"X-Webhook-Secret": SECRET})
+        assert sent.status_code == 200, sent.data
+    cache = example.extensions["alert_chats"]
+    assert len(cache) == 2 and cache.get("carol") is None and cache.get("erin") is not None
 
 
 def test_webhook_relays_to_the_chat(example: Any, trueconf_server: FakeTrueConfServer) -> None:

@@ -6,25 +6,34 @@ Try it against the built-in fake server (three terminals)::
 
     cd examples/flask_app
     export TRUECONF_SERVER=http://127.0.0.1:8080 TRUECONF_USERNAME=alert_bot TRUECONF_PASSWORD=secret
-    export ALERT_TO=alice WEBHOOK_SECRET=change-me
+    export ALERT_TO=alice WEBHOOK_SECRET=change-me FORM_PASSWORD=change-me-too SECRET_KEY=$(openssl rand -hex 32)
     flask --app flask_alerts run              # or: gunicorn -w 2 --threads 8 wsgi:app
 
     curl -H "X-Webhook-Secret: change-me" -H "Content-Type: application/json" \\
          -d '{"text": "db-1: disk 95% full"}' http://127.0.0.1:5000/webhook
 
-and open http://127.0.0.1:5000/ for the form. Settings come from the environment: the
-``TRUECONF_*`` ones go to the :class:`~trueconf_sync.contrib.flask.TrueConf` extension;
-``ALERT_TO`` is the default recipient (a TrueConf ID or login) and ``WEBHOOK_SECRET`` the shared
-secret the webhook's callers send in ``X-Webhook-Secret``.
+and open http://127.0.0.1:5000/ for the form (user ``FORM_USER``, default ``admin``, password
+``FORM_PASSWORD``). Settings come from the environment: the ``TRUECONF_*`` ones go to the
+:class:`~trueconf_sync.contrib.flask.TrueConf` extension; ``ALERT_TO`` is the default recipient (a
+TrueConf ID or login) and ``WEBHOOK_SECRET`` the shared secret the webhook's callers send in
+``X-Webhook-Secret``.
+
+The form can message anyone as the bot, so it is locked: HTTP Basic authentication
+(``FORM_USER`` / ``FORM_PASSWORD``), a CSRF token in a signed session cookie (``SECRET_KEY``, the
+same in every worker; SameSite=Lax), and without those settings the form is switched off. The
+per-process cache of P2P chats is bounded (``CHAT_CACHE_SIZE``, least recently used out).
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import secrets
+import threading
+from collections import OrderedDict
 from typing import Any
 
-from flask import Flask, abort, jsonify, request
+from flask import Flask, abort, jsonify, request, session
 from markupsafe import escape
 
 from trueconf_sync import SentMessage, TrueConfError
@@ -34,13 +43,14 @@ trueconf = TrueConf()
 
 #: Environment variables copied into ``app.config``.
 ENVIRONMENT = ("TRUECONF_SERVER", "TRUECONF_TOKEN", "TRUECONF_USERNAME", "TRUECONF_PASSWORD",
-               "ALERT_TO", "WEBHOOK_SECRET")
+               "ALERT_TO", "WEBHOOK_SECRET", "FORM_USER", "FORM_PASSWORD", "SECRET_KEY", "CHAT_CACHE_SIZE")
 
 PAGE = """<!doctype html>
 <title>Send an alert</title>
 <h1>Send an alert</h1>
 <p class="notice">{notice}</p>
 <form method="post">
+  <input type="hidden" name="csrf_token" value="{csrf}">
   <p><label>To (TrueConf ID or login) <input name="to" value="{to}" required></label></p>
   <p><label>Text <textarea name="text" rows="4" cols="60" required></textarea></label></p>
   <p><label><input type="checkbox" name="markdown" value="1"> Markdown</label></p>
@@ -69,30 +79,82 @@ def webhook_text(payload: Any) -> str | None:
     return None
 
 
+class ChatCache:
+    """Recipient -> P2P chat id, at most ``size`` entries (least recently used dropped), thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"CHAT_CACHE_SIZE must be >= 1, got {size}")
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, recipient: str) -> str | None:
+        with self._lock:
+            chat_id = self._items.get(recipient)
+            if chat_id is not None:
+                self._items.move_to_end(recipient)
+            return chat_id
+
+    def put(self, recipient: str, chat_id: str) -> None:
+        with self._lock:
+            self._items[recipient] = chat_id
+            self._items.move_to_end(recipient)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then ``config`` on top."""
     app = Flask(__name__)
     app.config.update({key: os.environ[key] for key in ENVIRONMENT if os.environ.get(key)})
     app.config.update(config or {})
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:  # Flask's default is None: cross-site sends it
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     trueconf.init_app(app)
-    chats: dict[str, str] = {}  # recipient -> P2P chat id, per process
+    chats = ChatCache(int(app.config.get("CHAT_CACHE_SIZE", 1000)))
+    app.extensions["alert_chats"] = chats
 
     def send(to: str, text: str, parse_mode: str = "text") -> SentMessage:
         client = trueconf.client  # this process's client, shared by all request threads
         chat_id = chats.get(to)
         if chat_id is None:
-            chat_id = chats[to] = client.create_p2p_chat(to)
+            chat_id = client.create_p2p_chat(to)
+            chats.put(to, chat_id)
         return client.send_message(chat_id, text, parse_mode=parse_mode)
 
     def page(notice: str, status: int) -> tuple[str, int]:
-        return PAGE.format(notice=escape(notice), to=escape(app.config.get("ALERT_TO", ""))), status
+        csrf = session.setdefault("csrf", secrets.token_urlsafe(32))
+        return PAGE.format(notice=escape(notice), to=escape(app.config.get("ALERT_TO", "")), csrf=csrf), status
+
+    def locked() -> tuple[str, int, dict[str, str]] | None:
+        """Why the form may not be used now (a response), or None for an authenticated user."""
+        password = app.config.get("FORM_PASSWORD") or ""
+        if not password or not app.config.get("SECRET_KEY"):
+            return "The form is off: set FORM_PASSWORD and SECRET_KEY.", 403, {}
+        auth = request.authorization
+        user_ok = auth is not None and hmac.compare_digest((auth.username or "").encode(),
+                                                           app.config.get("FORM_USER", "admin").encode())
+        if not (user_ok and auth is not None and hmac.compare_digest((auth.password or "").encode(),
+                                                                     password.encode())):
+            return "Log in to send alerts.", 401, {"WWW-Authenticate": 'Basic realm="alerts", charset="UTF-8"'}
+        return None
 
     @app.get("/")
-    def form() -> tuple[str, int]:
-        return page("", 200)
+    def form() -> Any:
+        return locked() or page("", 200)
 
     @app.post("/")
-    def send_alert() -> tuple[str, int]:
+    def send_alert() -> Any:
+        refused = locked()
+        if refused is not None:
+            return refused
+        expected = session.get("csrf") or ""
+        if not expected or not hmac.compare_digest(request.form.get("csrf_token", "").encode(), expected.encode()):
+            return page("The form expired or came from another site; nothing was sent. Try again.", 400)
         to = request.form.get("to", "").strip()
         text = request.form.get("text", "").strip()
         if not to or not text:
