@@ -35,6 +35,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from ..api.models import FileInfo
 from ..enums import FileReadyState
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
+from ..transport.http import same_origin, shown_origin
 from .errors import FileDownloadError, FileNotAvailableError
 from .names import safe_file_name, with_extension
 from .progress import Progress
@@ -64,23 +65,6 @@ def server_url(url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     path = parts.path if parts.path.startswith("/") else "/" + parts.path
     return urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1  # an unreadable port never matches
-    if port is None:
-        port = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
-
-
-def _shown_origin(url: str) -> str:
-    """``scheme://host:port`` of a URL, for error messages (no path or query: they may hold keys)."""
-    scheme, host, port = _origin(url)
-    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
 
 
 def size_cap(size: int) -> int | None:
@@ -165,10 +149,10 @@ def _get(client: Any, info: FileInfo, seconds: float) -> Any:
             break
         response.close()
         target = urljoin(url, response.headers.get("Location", ""))
-        if _origin(target) != _origin(base_url):
+        if not same_origin(target, base_url):
             raise FileDownloadError(what, response.status_code, info.file_id,
-                                    f"redirected to {_shown_origin(target)}; only the configured server "
-                                    f"{_shown_origin(base_url)} is trusted with the file's key")
+                                    f"redirected to {shown_origin(target)}; only the configured server "
+                                    f"{shown_origin(base_url)} is trusted with the file's key")
         url = target
     else:
         raise FileDownloadError(what, response.status_code, info.file_id, f"more than {_MAX_REDIRECTS} redirects")

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import attrs
 
+from ..transport.http import same_origin
 from .errors import FileDownloadError
 from .redact import secrets_hidden, short_url
 from .transport import CHUNK_SIZE, network_error
@@ -174,11 +175,6 @@ def _guarded_session(remote: RemoteFile) -> Any:
     return session
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-
-
 def fetch(remote: RemoteFile, argument: str, limit: int, too_large: Callable[[int], Exception],
           spool: Callable[[Callable[[int], bytes], int, Callable[[int], Exception]], tuple[IO[bytes], int]]
           ) -> tuple[str | None, str | None, IO[bytes], int]:
@@ -196,7 +192,7 @@ def fetch(remote: RemoteFile, argument: str, limit: int, too_large: Callable[[in
     hops = [url]
     try:
         for _ in range(_MAX_REDIRECTS + 1):
-            headers = dict(remote.headers or {}) if _origin(url) == _origin(remote.url) else {}
+            headers = dict(remote.headers or {}) if same_origin(url, remote.url) else {}
             with secrets_hidden(urls=tuple(hops)):
                 try:
                     response = session.get(url, stream=True, timeout=(remote.timeout, remote.timeout),

@@ -70,6 +70,8 @@ class ServerConfig:
     download_extra_bytes: int = 0
     #: fault (§6.2): send download bodies chunked, without ``Content-Length``.
     download_chunked: bool = False
+    #: fault (§2.1, §6.1): answer the token endpoints and uploads with this redirect status and ``Location``.
+    http_redirect: tuple[int, str] | None = None
     #: fault: answer every HTTP upload with 400 and this error code (None = upload normally).
     upload_error: int | None = None
     #: ⚠ §1.2: add an ``errorDescription`` text next to ``errorCode`` (real servers do not).

@@ -28,9 +28,20 @@ def _oauth_error(status: int, error: str, description: str) -> web.Response:
                              headers={"Access-Control-Allow-Origin": "*"})
 
 
+def _redirected(core: Any) -> web.Response | None:
+    """The configured redirect fault (``http_redirect``), if any."""
+    if core.config.http_redirect is None:
+        return None
+    status, location = core.config.http_redirect
+    return web.Response(status=status, headers={"Location": location})
+
+
 async def oauth_token(request: web.Request) -> web.Response:
     """Password grant: 201 with a JWT; 400/401/403 with an OAuth error body."""
     core = core_of(request)
+    redirect = _redirected(core)
+    if redirect is not None:
+        return redirect
     if core.oauth_failures:  # fault: e.g. 503 while the server restarts
         return _oauth_error(core.oauth_failures.pop(0), "temporarily_unavailable", "Injected failure")
     if core.should_drop("oauth") and request.transport is not None:
@@ -139,6 +150,9 @@ async def _save_part(part: BodyPartReader, path: Path) -> int:
 async def upload(request: web.Request) -> web.Response:
     """§6.1: ``Upload-Task-Id`` + multipart ``file`` (+ ``preview``) -> ``{temporalFileId}``."""
     core = core_of(request)
+    redirect = _redirected(core)
+    if redirect is not None:
+        return redirect
     task_id = request.headers.get("Upload-Task-Id", "")
     task = core.state.upload_tasks.get(task_id)
     if task is None or task.used:

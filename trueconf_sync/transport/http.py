@@ -1,6 +1,11 @@
 """The requests session used for OAuth and files, sharing the client's TLS settings.
 
 requests is imported here, lazily, so ``import trueconf_sync`` stays fast for token users.
+
+Redirects are followed only where nothing secret can leave the server: a GET or HEAD to the same
+origin (scheme, host and port; so never https -> http). A POST is never redirected: the token
+request carries the password and an upload its body and task id. Any other redirect fails with
+:class:`RedirectRefused` naming the target's origin (never its path or query).
 """
 
 from __future__ import annotations
@@ -8,13 +13,14 @@ from __future__ import annotations
 import ssl
 import threading
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from .tls import SYSTEM, Verify, requests_verify, system_context
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["client_session", "make_session"]
+__all__ = ["client_session", "make_session", "same_origin"]
 
 _lock = threading.Lock()
 
@@ -33,6 +39,28 @@ def client_session(client: Any) -> requests.Session:
     return session  # type: ignore[no-any-return]
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # unreadable: matches nothing
+    if port is None:
+        port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs have the same scheme, host and port (default ports filled in)."""
+    return _origin(a) == _origin(b)
+
+
+def shown_origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``: safe to show (no credentials, path or query)."""
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}" if port is not None else f"{scheme}://{host}"
+
+
 def make_session(verify: Verify, user_agent: str) -> requests.Session:
     """A :class:`requests.Session` that verifies TLS as ``verify`` says and sends ``user_agent``."""
     import requests
@@ -41,7 +69,35 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
     if isinstance(verify, str) and verify == SYSTEM:
         verify = system_context()
 
+    class RedirectRefused(requests.RequestException):
+        """A redirect this session does not follow (see the module docstring)."""
+
     class _Session(requests.Session):
+        def get_redirect_target(self, resp: Any) -> Any:
+            # A refused redirect is no redirect to requests (it stops there); send() then raises
+            # for callers that wanted redirects followed. (requests also asks this when it only
+            # computes Response.next for allow_redirects=False, so raising here would be wrong.)
+            target = super().get_redirect_target(resp)
+            if target is None:
+                return None
+            url = urljoin(resp.url, target)
+            method = (resp.request.method or "").upper() if resp.request is not None else ""
+            if method in ("GET", "HEAD") and same_origin(resp.url, url):
+                return target
+            resp.refused_redirect = (
+                f"the server answered HTTP {resp.status_code}, a redirect to {shown_origin(url)}, which is not "
+                "followed: " + ("a POST is never redirected (its body may hold secrets)"
+                                if method not in ("GET", "HEAD") else "only same-origin redirects are"))
+            return None
+
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            response = super().send(request, **kwargs)
+            refused = getattr(response, "refused_redirect", None)
+            if refused is not None and kwargs.get("allow_redirects", True):
+                response.close()
+                raise RedirectRefused(refused, response=response)
+            return response
+
         def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
             # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify; the
             # client's explicit verify= (False, a CA bundle, an SSLContext) must win instead.
