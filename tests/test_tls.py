@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import ssl
 
 import pytest
 
 from trueconf_sync import Client, ConnectionLostError, TLSError
+from trueconf_sync.files import RemoteFile
 from trueconf_sync.testing import FakeTrueConfServer
 
 trustme = pytest.importorskip("trustme")
@@ -128,3 +130,48 @@ def test_bad_verify_values_are_rejected():
         Client("localhost", token="t", verify="/no/such/ca.pem")
     with pytest.raises(TypeError, match="verify"):
         Client("localhost", token="t", verify=3)
+
+
+# ---- one trust store for the WebSocket and HTTP (issue 18 item 14) ---------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_environment_variables_change_neither_side(tls_server, ca_file, monkeypatch, variable):
+    # Each variable used to make one side trust the test CA (OpenSSL's for the WebSocket, requests'
+    # for HTTP) while the other refused it. verify=True now means certifi's bundle on both sides.
+    monkeypatch.setenv(variable, ca_file)
+    token = tls_server.issue_token("echo_bot")
+    for kwargs in ({"token": token, "username": None, "password": None}, {}):  # WebSocket, then OAuth
+        client = _client(tls_server, verify=True, **kwargs)
+        with pytest.raises(TLSError, match="not accepted"):
+            client.connect()
+        client.close()
+    with pytest.raises(TLSError, match=r"server info request: TLS certificate of .* not accepted"):
+        _client(tls_server, verify=True, token=token, username=None, password=None).server_info()
+
+
+def test_one_verify_serves_the_websocket_and_every_http_request(tls_server, ca_file):
+    tls_server.add_user("alice")
+    with _client(tls_server, verify=ca_file) as client:  # OAuth, WebSocket, upload, download, server info
+        chat = client.create_p2p_chat("alice")
+        sent = client.send_file(chat, b"over https", file_name="a.txt")
+        assert client.download_file(sent.file_id, io.BytesIO()).getvalue() == b"over https"
+        assert client.server_info().name == "video.example.com"
+
+
+def test_tls_failures_of_http_requests_are_tls_errors(tls_server, ca_file):
+    other = trustme.CA()  # a server whose certificate the client does not trust
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    other.issue_cert("localhost", "127.0.0.1").configure_cert(context)
+    with FakeTrueConfServer(ssl_context=context) as untrusted:
+        untrusted.add_user("echo_bot", "s3cret-pass")
+        client = _client(untrusted, verify=ca_file, token=untrusted.issue_token("echo_bot"), username=None,
+                         password=None)
+        with pytest.raises(TLSError, match=r"server info request: TLS certificate of localhost:\d+ not accepted"):
+            client.server_info()
+        client.close()
+        tls_server.add_user("alice")
+        with _client(tls_server, verify=ca_file) as trusted:  # a file fetched from an untrusted https URL
+            remote = RemoteFile(untrusted.url + "/api/v4/server", allowed_networks=["127.0.0.0/8"])
+            with pytest.raises(TLSError, match=r"file: fetching https://127\.0\.0\.1:\d+/api/v4/server: TLS cert"):
+                trusted.send_file(trusted.create_p2p_chat("alice"), remote)

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import ConnectionLostError, ProtocolError, RequestTimeoutError
+from ..errors import ConnectionLostError, ProtocolError
+from ..transport.http import http_failure
 
 if TYPE_CHECKING:
     import requests
@@ -44,16 +45,15 @@ def fetch_server_info(session: requests.Session, base_url: str, timeout: float) 
 
     Raises:
         ConnectionLostError: the server could not be reached or answered an HTTP error.
-        RequestTimeoutError: no answer in time. ProtocolError: the answer is not that JSON.
+        TLSError: its certificate was not accepted. RequestTimeoutError: no answer in time.
+        ProtocolError: the answer is not that JSON.
     """
     import requests
 
     try:
         response = session.get(base_url + SERVER_INFO_PATH, timeout=timeout)
-    except requests.Timeout as exc:
-        raise RequestTimeoutError(f"server info: no answer within {timeout:g} s") from exc
     except requests.RequestException as exc:
-        raise ConnectionLostError(f"server info request failed: {type(exc).__name__}") from exc
+        raise http_failure(exc, "server info request", timeout) from exc
     if response.status_code != 200:
         raise ConnectionLostError(f"server info: HTTP {response.status_code}")
     try:

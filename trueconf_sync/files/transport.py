@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
-from ..transport.http import client_session as session_of
+from ..errors import TrueConfError
+from ..transport.http import client_session as session_of, http_failure
 from .redact import scrub
 
 if TYPE_CHECKING:
@@ -26,23 +26,9 @@ class Aborted(Exception):
         self.error = error
 
 
-def _is_timeout(exc: BaseException) -> bool:
-    import requests
-    from urllib3.exceptions import TimeoutError as Urllib3Timeout
-
-    if isinstance(exc, requests.Timeout):
-        return True
-    return any(isinstance(arg, Urllib3Timeout) for arg in exc.args)
-
-
 def network_error(exc: BaseException, what: str, timeout: float) -> TrueConfError:
-    """The library's error for a failed HTTP exchange: a timeout or a lost connection.
+    """The library's error for a failed HTTP exchange: a timeout, a TLS failure or a lost connection.
 
     The text never contains a secret registered in :mod:`.redact` (URLs, task ids).
     """
-    if _is_timeout(exc):
-        return RequestTimeoutError(f"{what}: no answer within {timeout:g} s")
-    text = scrub(str(exc) or type(exc).__name__)
-    if len(text) > 300:
-        text = text[:300] + "..."
-    return ConnectionLostError(f"{what} failed: {type(exc).__name__}: {text}")
+    return http_failure(exc, what, timeout, scrub)

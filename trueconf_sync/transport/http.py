@@ -10,17 +10,18 @@ request carries the password and an upload its body and task id. Any other redir
 
 from __future__ import annotations
 
-import ssl
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from .tls import SYSTEM, Verify, requests_verify, system_context
+from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError
+from .tls import Verify, tls_failure, trust_context
 
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["client_session", "make_session", "same_origin"]
+__all__ = ["client_session", "http_failure", "make_session", "same_origin", "shown_origin"]
 
 _lock = threading.Lock()
 
@@ -37,6 +38,37 @@ def client_session(client: Any) -> requests.Session:
             if session is None:
                 session = client._session = make_session(client._verify, client.user_agent)
     return session  # type: ignore[no-any-return]
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import requests
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    if isinstance(exc, requests.Timeout):
+        return True
+    return any(isinstance(arg, Urllib3Timeout) for arg in exc.args)
+
+
+def http_failure(exc: BaseException, what: str, timeout: float,
+                 clean: Callable[[str], str] = lambda text: text) -> TrueConfError:
+    """The library's error for a failed HTTP exchange (a requests/urllib3 exception).
+
+    RequestTimeoutError for a timeout; TLSError with a readable reason and what to do for a TLS
+    failure (the same sentence the WebSocket gives); else ConnectionLostError. ``clean`` removes
+    secrets (URLs with keys) from the text taken from the exception.
+    """
+    if _is_timeout(exc):
+        return RequestTimeoutError(f"{what}: no answer within {timeout:g} s")
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None)
+    where = urlsplit(url).netloc.rpartition("@")[2] if isinstance(url, str) else "the server"
+    tls = tls_failure(exc, where)
+    if tls is not None:
+        return TLSError(f"{what}: {tls}")
+    text = clean(str(exc) or type(exc).__name__)
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return ConnectionLostError(f"{what} failed: {type(exc).__name__}: {text}")
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -66,8 +98,7 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
-    if isinstance(verify, str) and verify == SYSTEM:
-        verify = system_context()
+    context = trust_context(verify)
 
     class RedirectRefused(requests.RequestException):
         """A redirect this session does not follow (see the module docstring)."""
@@ -108,17 +139,17 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
 
     session = _Session()
     session.headers["User-Agent"] = user_agent
-    session.verify = requests_verify(verify)
-    if isinstance(verify, ssl.SSLContext):
+    session.verify = context is not None  # True: checked with the mounted context
+    if context is not None:  # the same context as the WebSocket: one trust store
 
         class _ContextAdapter(HTTPAdapter):
             def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-                kwargs["ssl_context"] = verify
+                kwargs["ssl_context"] = context
                 super().init_poolmanager(*args, **kwargs)
 
             def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-                # requests would point the connection at certifi's bundle, which urllib3 then
-                # loads INTO the caller's context: trust exactly what the context trusts instead.
+                # requests would point the connection at certifi's bundle (or REQUESTS_CA_BUNDLE),
+                # which urllib3 then loads INTO the context: trust exactly what it trusts instead.
                 super().cert_verify(conn, url, verify, cert)
                 conn.ca_certs = conn.ca_cert_dir = None
 

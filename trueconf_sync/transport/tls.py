@@ -1,9 +1,15 @@
 """One ``verify`` setting for the WebSocket and every HTTP request (PROTOCOL §1.1).
 
-``verify`` is ``True`` (system/certifi CAs, host name checked), ``False`` (no checks; each client
-logs one warning), a path to a CA bundle file or directory, a ready :class:`ssl.SSLContext`, or
-``"system"``: the operating system's trust store through the optional ``truststore`` package
-(``pip install trueconf_sync[truststore]``), for servers signed by a company CA the OS trusts.
+``verify`` is ``True`` (certifi's CA bundle, the one requests ships with; host name checked),
+``False`` (no checks; each client logs one warning), a path to a CA bundle file or directory, a
+ready :class:`ssl.SSLContext`, or ``"system"``: the operating system's trust store through the
+optional ``truststore`` package (``pip install trueconf_sync[truststore]``), for servers signed by
+a company CA the OS trusts.
+
+Whatever it is, :func:`check_verify` makes it ONE :class:`ssl.SSLContext` (or ``False``) that the
+WebSocket and the HTTP session both use, so they always trust the same CAs: environment variables
+that change one library's defaults (``SSL_CERT_FILE`` for OpenSSL, ``REQUESTS_CA_BUNDLE`` for
+requests) change neither; pass ``verify=`` instead.
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+import threading
 from typing import Any, Union
 
-__all__ = ["SYSTEM", "Verify", "check_verify", "requests_verify", "tls_failure", "websocket_sslopt"]
+__all__ = ["SYSTEM", "Verify", "check_verify", "default_context", "tls_failure", "trust_context",
+           "websocket_sslopt"]
 
 log = logging.getLogger("trueconf_sync.tls")
 
@@ -24,24 +32,49 @@ Verify = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
 SYSTEM = "system"
 
 
-def check_verify(verify: Any) -> Verify:
-    """Validate ``verify``; return it with paths as ``str`` and ``"system"`` as an SSLContext.
+_default: ssl.SSLContext | None = None
+_default_lock = threading.Lock()
+
+
+def default_context() -> ssl.SSLContext:
+    """The trust of ``verify=True``: certifi's CA bundle, made once per process (contexts are
+    shared safely by every thread and client)."""
+    global _default
+    if _default is None:
+        import certifi  # requests depends on it
+
+        with _default_lock:
+            if _default is None:
+                _default = ssl.create_default_context(cafile=certifi.where())
+    return _default
+
+
+def check_verify(verify: Any) -> ssl.SSLContext | bool:
+    """Validate ``verify``; return the one SSLContext both sides use, or ``False``.
 
     Logs one warning when ``verify`` is False. Raises TypeError / ValueError for bad values and
     ImportError for ``"system"`` without ``truststore``.
     """
-    if isinstance(verify, (bool, ssl.SSLContext)):
-        if verify is False:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if isinstance(verify, bool):
+        if not verify:
             log.warning("TLS certificate verification is disabled (verify=False); "
                         "pass a CA bundle path or verify='system' instead")
-        return verify
+            return False
+        return default_context()
     if verify == SYSTEM:
         return system_context()
     if isinstance(verify, (str, os.PathLike)):
         path = os.fspath(verify)
         if not os.path.exists(path):
             raise ValueError(f"verify: CA bundle {path!r} does not exist")
-        return path
+        try:
+            if os.path.isdir(path):
+                return ssl.create_default_context(capath=path)
+            return ssl.create_default_context(cafile=path)
+        except ssl.SSLError as exc:
+            raise ValueError(f"verify: {path!r} is not a CA bundle OpenSSL can read ({exc.reason or exc})") from None
     raise TypeError(f"verify must be a bool, a CA bundle path, 'system' or an ssl.SSLContext, "
                     f"not {type(verify).__name__}")
 
@@ -56,24 +89,20 @@ def system_context() -> ssl.SSLContext:
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def websocket_sslopt(verify: Verify) -> dict[str, Any]:
-    """websocket-client ``sslopt`` for ``verify``."""
-    if isinstance(verify, ssl.SSLContext):
-        return {"context": verify}
+def trust_context(verify: Verify) -> ssl.SSLContext | None:
+    """The one context ``verify`` means (see :func:`check_verify`); None for no verification."""
     if verify is False:
+        return None
+    checked = verify if isinstance(verify, ssl.SSLContext) else check_verify(verify)
+    return checked if isinstance(checked, ssl.SSLContext) else default_context()
+
+
+def websocket_sslopt(verify: Verify) -> dict[str, Any]:
+    """websocket-client ``sslopt`` for ``verify``: the one context, or no checks for ``False``."""
+    context = trust_context(verify)
+    if context is None:
         return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
-    if verify is True:
-        return {"cert_reqs": ssl.CERT_REQUIRED}
-    path = os.fspath(verify)
-    key = "ca_cert_path" if os.path.isdir(path) else "ca_certs"
-    return {"cert_reqs": ssl.CERT_REQUIRED, key: path}
-
-
-def requests_verify(verify: Verify) -> bool | str:
-    """The ``verify`` value for requests (an SSLContext is mounted on the session instead)."""
-    if isinstance(verify, ssl.SSLContext):
-        return True
-    return verify if isinstance(verify, bool) else os.fspath(verify)
+    return {"context": context}
 
 
 def tls_failure(exc: BaseException, where: str) -> str | None:
