@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["HIDDEN", "SAFE_VALUE_FLAGS", "Scan", "commands_of", "scan"]
+__all__ = ["HIDDEN", "NUMERIC_FLAGS", "SAFE_VALUE_FLAGS", "Scan", "commands_of", "scan"]
 
 HIDDEN = "(value hidden)"
 
@@ -45,9 +45,12 @@ _TOKEN_HINT = "the token is read from TRUECONF_TOKEN, --token-file PATH or the c
 _PASSWORD_HINT = "the password is read from TRUECONF_PASSWORD, --password-file PATH or the config file"
 _BOTH_HINT = ("secrets are read from TRUECONF_TOKEN / TRUECONF_PASSWORD, --token-file / --password-file "
               "or the config file")
-# An unknown option is shown by name only when it looks like a flag someone typed (``--access-token``,
-# ``-x``); anything else starting with '-' may be a secret (a password such as "-Xy7...").
+# Looks like a flag someone typed, not like a value (a password such as "-Xy7..." is neither).
 _FLAG_SHAPE = re.compile(r"--[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*|-[A-Za-z]")
+# An unknown option is shown by name only when it is plainly a word: lower case, no digits, short
+# (``--access-token``, ``-x``). ``--eyJhbGci...`` or ``--Xy7pw`` may be a secret with dashes in front.
+_SHOWN_NAME = re.compile(r"--[a-z]+(?:[-_][a-z]+)*|-[A-Za-z]")
+_MAX_SHOWN_NAME = 24
 # argparse treats these as positionals when no option looks like a negative number (none here).
 _NEGATIVE_NUMBER = re.compile(r"-\.?\d.*")
 # A quoted literal in an argparse message: repr() of a string, either quote style.
@@ -90,7 +93,7 @@ def _hint_for(name: str) -> str | None:
     """Where the secret comes from, when an unknown flag's name says it carries one."""
     word = name.lstrip("-").lower()
     token = any(part in word for part in ("tok", "bearer", "jwt", "access"))
-    password = any(part in word for part in ("pass", "pw", "pwd"))
+    password = any(part in word for part in ("pass", "pw"))
     if token and not password:
         return _TOKEN_HINT
     if password and not token:
@@ -230,19 +233,21 @@ def _unknown_option(result: Scan, argv: Sequence[str], index: int, top: bool,
     if not arg.startswith("--"):
         for start in range(2, len(arg) - 1):  # -vSECRET: argparse may quote any tail of it
             result.hide(arg[start:])
-    named = bool(_FLAG_SHAPE.fullmatch(name)) and len(name) <= 32
+    named = bool(_SHOWN_NAME.fullmatch(name)) and len(name) <= _MAX_SHOWN_NAME
     takes_value = bool(eq)
     if not eq and index < len(argv) and _value_like(argv[index], options, commands):
         result.hide(argv[index])  # most likely its value: `--token eyJ...`
         index += 1
         takes_value = True
+    if result.bad_command is not None:
+        return index  # the misplaced command word comes first and is what argparse would report
     result.unknown.append((name if named else "(option hidden)") + (f" {HIDDEN}" if takes_value else ""))
-    if named:
-        hint = _hint_for(name)
-        owners = _owners(name, all_commands) if top else []
-        if hint:
-            result.hints.append(hint)
-        elif owners:
+    # The hint only says which kind of secret, so it is given for hidden names too (--Token=...).
+    hint = _hint_for(name) if _FLAG_SHAPE.fullmatch(name) and len(name) <= 32 else None
+    owners = _owners(name, all_commands) if top and named else []
+    if hint:
+        result.hints.append(hint)
+    elif owners:
             result.hints.append(f"{name} is an option of: {', '.join(owners)} (put it after the command name)")
     return index
 
@@ -280,7 +285,7 @@ def scan(argv: Sequence[str], parser: argparse.ArgumentParser) -> Scan:
             elif _is_cluster(arg, options):
                 previous = arg
             else:
-                if not result.unknown:
+                if not result.unknown and result.bad_command is None:
                     result.parser = context
                 index = _unknown_option(result, argv, index, context is parser, options, commands, all_commands)
                 previous = None
