@@ -281,7 +281,7 @@ def scan(argv: Sequence[str], parser: argparse.ArgumentParser) -> Scan:
                 safe = all(_safe_value(flag, item) for item in taken)
                 for item in taken:
                     (result.shown.add if safe else result.hide)(item)
-                previous = flag if not taken else f"{flag} {taken[-1]}" if safe else None
+                previous = flag if not taken else f"the value of {flag}"
             elif _is_cluster(arg, options):
                 previous = arg
             else:
