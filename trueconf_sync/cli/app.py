@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TextIO
 from .. import __version__
 from . import chats, listen, send, token
 from .exitcodes import MEANINGS, ExitCode, UsageError, classify
+from .safeargs import commands_of, scan
 from .settings import ENV_VARS, Redactor, Settings, load_settings
 
 __all__ = ["PROG", "build_parser", "main"]
@@ -25,6 +26,8 @@ __all__ = ["PROG", "build_parser", "main"]
 PROG = "trueconf-sync"
 #: What a sub-command module provides: ``add_parser(subparsers, common)`` sets ``run``.
 Command = Callable[[argparse.Namespace, Settings], int]
+#: Environment variables holding secrets, masked in every line the command prints.
+_SECRET_VARS = ("TRUECONF_TOKEN", "TRUECONF_PASSWORD")
 
 def _exit_codes_text() -> str:
     lines = ["exit codes:"]
@@ -33,9 +36,47 @@ def _exit_codes_text() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+    """An ArgumentParser that never abbreviates and never echoes argument values in its errors.
+
+    Errors are one line on stderr and exit code 2. ``allow_abbrev`` is forced off for every parser
+    (sub-command parsers too: ``add_parser`` does not pass it on), so ``--token eyJ...`` can no
+    longer turn into ``--token-file eyJ...``. Every error message passes :meth:`.safeargs.Scan.scrub`.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        self._argv: list[str] = []
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # Remembered for error(): a sub-command's parser only sees the words after its name.
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._argv, namespace)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        argv = list(sys.argv[1:] if args is None else args)
+        found = scan(argv, self)
+        # Unknown options are reported before argparse can misread their values (as the command
+        # name, as TEXT...) and quote them.
+        problem = found.unknown_options_error() or found.bad_command_error(commands_of(self))
+        if problem is not None:
+            target = found.parser if isinstance(found.parser, _Parser) else self
+            target.fail(problem)
+        parsed, extras = self.parse_known_args(argv, namespace)
+        if extras:
+            where, problem = found.describe_extras(extras)
+            (where if isinstance(where, _Parser) else self).fail(problem)
+        return parsed
 
     def error(self, message: str) -> NoReturn:
+        self.fail(scan(self._argv, self).scrub(message))
+
+    def fail(self, message: str) -> NoReturn:
+        """Exit 2 with ``message`` (already free of argument values) as one line on stderr."""
         self.exit(int(ExitCode.USAGE), f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -125,8 +166,9 @@ def _one_line(text: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``trueconf-sync`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.command is None:
         print(f"{PROG}: error: give a command: send, listen, token, chats or demo (see {PROG} --help)",
               file=sys.stderr)
@@ -136,7 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_demo()
     run: Command = args.run
-    redactor = Redactor()
+    # Secrets from the environment are masked from the start (a bad setting may fail before they
+    # are loaded); argument values that are no flag names and no safe values never reach stderr.
+    redactor = Redactor([os.environ.get(name, "") for name in _SECRET_VARS])
+    hidden = scan(words, parser)
     handler = _setup_logging(args, redactor, sys.stderr)
     try:
         settings = load_settings(_flags(args), config=getattr(args, "config", None),
@@ -149,12 +194,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the process boundary: every failure -> exit code
-        code, words = classify(exc)
+        code, label = classify(exc)
         if isinstance(exc, UsageError):
-            words = "error"
-        print(f"{PROG}: {words}: {redactor(_one_line(str(exc) or type(exc).__name__))}", file=sys.stderr)
+            label = "error"
+        line = hidden.scrub(_one_line(str(exc) or type(exc).__name__), quoted=False)
+        print(f"{PROG}: {label}: {redactor(line)}", file=sys.stderr)
         if (getattr(args, "verbose", 0) or 0) >= 2 and not isinstance(exc, (UsageError, KeyboardInterrupt)):
-            print(redactor("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+            trace = "".join(traceback.format_exception(exc))
+            print(redactor(hidden.scrub(trace, quoted=False)), file=sys.stderr, end="")
         return int(code)
     finally:
         logging.getLogger("trueconf_sync").removeHandler(handler)

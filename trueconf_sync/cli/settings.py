@@ -174,13 +174,17 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def _read_secret_file(path: str, what: str) -> str:
+    # The path is never quoted: what was typed after --token-file may be the token itself.
     try:
         text = Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{what}: cannot read {path!r}: {exc.strerror or exc}") from None
+        reason = exc.strerror or type(exc).__name__
+        raise UsageError(f"{what}: cannot read the file ({reason}; the path is not shown)") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{what}: the file is not UTF-8 text") from None
     value = text.strip()
     if not value:
-        raise UsageError(f"{what}: {path!r} is empty")
+        raise UsageError(f"{what}: the file is empty")
     return value
 
 
