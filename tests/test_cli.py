@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -429,3 +430,41 @@ def test_demo_still_runs(cli: Run) -> None:
     result = cli("demo", timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Demo finished" in result.stdout
+
+
+# ---- peer-chosen text never reaches the terminal raw (issue 18 item 7) ----------------------------------
+
+HOSTILE_TITLE = "Ops\x1b]0;pwned\x07\x9b2J\u202egnp.exe"
+HOSTILE_TEXT = "hi\x1b[2K\rforged 00:00 admin: ok\nsecond\x1b]52;c;cGF5bG9hZA==\x07\u2028end"
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]")  # all but the line ends
+
+
+def test_chats_and_listen_print_control_characters_as_escapes(cli: Run, server_env: dict[str, str],
+                                                              trueconf_server: Any) -> None:
+    alice = trueconf_server.user("alice")
+    group = alice.create_group_chat(HOSTILE_TITLE, ["echo_bot"])
+    table = cli("chats")
+    assert table.returncode == 0 and not RAW.search(table.stdout)
+    assert "Ops\\x1b]0;pwned\\x07\\x9b2J\\u202egnp.exe" in table.stdout
+    assert {r["title"] for r in json.loads(cli("chats", "--json").stdout)} == {HOSTILE_TITLE}  # JSON: exact
+
+    process = _start_listen(server_env, "--messages-only", "--count", "1", "--timeout", "20")
+    try:
+        _wait_connected(trueconf_server)
+        alice.send_message(group, HOSTILE_TEXT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert out.count("\n") == 1 and not RAW.search(out)  # one line, nothing raw: no forged second line
+    assert out.rstrip().endswith(": hi\\x1b[2K\\rforged 00:00 admin: ok\\nsecond\\x1b]52;c;cGF5bG9hZA==\\x07"
+                                 "\\u2028end")
+    process = _start_listen(server_env, "--messages-only", "--json", "--count", "1", "--timeout", "20")
+    try:
+        _wait_connected(trueconf_server, 2)
+        alice.send_message(group, HOSTILE_TEXT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert json.loads(out)["text"] == HOSTILE_TEXT  # JSON lines stay exact
+

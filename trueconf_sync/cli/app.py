@@ -20,6 +20,7 @@ from . import chats, listen, send, token
 from .exitcodes import MEANINGS, ExitCode, UsageError, classify
 from .safeargs import commands_of, scan
 from .settings import ENV_VARS, Redactor, Settings, load_settings
+from .terminal import safe_text
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, UsageError):
             label = "error"
         line = hidden.scrub(_one_line(str(exc) or type(exc).__name__), quoted=False)
-        print(f"{PROG}: {label}: {redactor(line)}", file=sys.stderr)
+        print(f"{PROG}: {label}: {safe_text(redactor(line))}", file=sys.stderr)  # server texts too
         if (getattr(args, "verbose", 0) or 0) >= 2 and not isinstance(exc, (UsageError, KeyboardInterrupt)):
             trace = "".join(traceback.format_exception(exc))
             print(redactor(hidden.scrub(trace, quoted=False)), file=sys.stderr, end="")

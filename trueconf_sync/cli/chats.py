@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .settings import Settings
+from .terminal import safe_text
 
 if TYPE_CHECKING:
     from ..api.models import Chat
@@ -59,7 +60,8 @@ def _record(chat: Chat) -> dict[str, Any]:
 
 def _table(records: list[dict[str, Any]]) -> str:
     header = ("CHAT_ID", "TYPE", "UNREAD", "TITLE")
-    rows = [(r["chat_id"], r["chat_type"], str(r["unread_messages"]), r["title"] or "") for r in records]
+    rows = [(safe_text(r["chat_id"]), r["chat_type"], str(r["unread_messages"]), safe_text(r["title"] or ""))
+            for r in records]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
     lines = ["  ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths)), row[3]]).rstrip()
              for row in [header, *rows]]

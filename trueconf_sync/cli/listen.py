@@ -19,6 +19,7 @@ from ..api.models import Message, RawEvent
 from ..errors import RequestTimeoutError
 from ..events.signals import EVENTS, connection_state_changed, event_received
 from .settings import Settings
+from .terminal import safe_text
 
 __all__ = ["EventPrinter", "add_parser", "run"]
 
@@ -80,10 +81,6 @@ def _utc(millis: int | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _escape(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-
-
 def _payload(event: Any) -> Any:
     return event.payload if isinstance(event, RawEvent) else getattr(event, "raw", None)
 
@@ -135,13 +132,13 @@ class EventPrinter:
                     "time": _utc(event.timestamp), "payload": _payload(event),
                 }
                 return json.dumps(record, ensure_ascii=False, default=str)
-            return f"{_utc(event.timestamp)} {event.chat_id} {event.author.id}: {_escape(_message_text(event))}"
+            return safe_text(f"{_utc(event.timestamp)} {event.chat_id} {event.author.id}: {_message_text(event)}")
         if self.as_json:
             record = {"event": name, "method": method, "chat_id": _chat_of(event), "time": _utc(),
                       "payload": _payload(event)}
             return json.dumps(record, ensure_ascii=False, default=str)
         payload = json.dumps(_payload(event), ensure_ascii=False, default=str, separators=(",", ":"))
-        return f"{_utc()} {name} {payload}"
+        return safe_text(f"{_utc()} {name} {payload}")
 
     def handle(self, event: Any, method: str) -> bool:
         """Print ``event`` if it passes the filters; return True when the printer is done."""
