@@ -13,6 +13,7 @@ Names are imported lazily, so ``import trueconf_sync`` stays fast.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
         TLSError as TLSError,
         TrueConfError as TrueConfError,
     )
+
+# A library never configures logging; the NullHandler keeps Python's "last resort" handler from
+# printing our warnings to stderr in applications that did not configure logging either.
+logging.getLogger("trueconf_sync").addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "SendResult": "core.bulk",

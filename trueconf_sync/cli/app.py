@@ -174,17 +174,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: give a command: send, listen, token, chats or demo (see {PROG} --help)",
               file=sys.stderr)
         return int(ExitCode.USAGE)
-    if args.command == "demo":
-        from .demo import run_demo
-
-        return run_demo()
-    run: Command = args.run
+    run: Command | None = args.run
     # Secrets from the environment are masked from the start (a bad setting may fail before they
     # are loaded); argument values that are no flag names and no safe values never reach stderr.
     redactor = Redactor([os.environ.get(name, "") for name in _SECRET_VARS])
     hidden = scan(words, parser)
     handler = _setup_logging(args, redactor, sys.stderr)
     try:
+        if run is None:  # the demo needs no settings: it makes its own server and accounts
+            from .demo import run_demo
+
+            return run_demo()
         settings = load_settings(_flags(args), config=getattr(args, "config", None),
                                  profile=getattr(args, "profile", None))
         for secret in settings.secrets:

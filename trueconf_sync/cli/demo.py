@@ -11,6 +11,8 @@ import datetime as dt
 import sys
 from typing import Any, TextIO
 
+from ..extras import require
+
 __all__ = ["run_demo"]
 
 BOT, PERSON, PASSWORD = "echo_bot", "alice", "password"
@@ -30,13 +32,10 @@ def _describe(envelope: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> str
 
 def run_demo(out: TextIO = sys.stdout) -> int:
     """Run the demo conversation, print it to ``out``; return the process exit code (0 = ok)."""
-    try:
-        from ..testing.server import FakeTrueConfServer
-    except ImportError as exc:  # aiohttp missing
-        print(f"the demo needs the fake server: pip install 'trueconf_sync[testing]' ({exc})", file=sys.stderr)
-        return 2
+    require("aiohttp", "testing", "the demo (it runs the built-in fake server)")
     from .. import Client
     from ..api.models import Message
+    from ..testing.server import FakeTrueConfServer
 
     with FakeTrueConfServer() as server:
         for login in (BOT, PERSON):

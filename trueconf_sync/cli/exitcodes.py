@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 
 from ..errors import ApiError, AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError
+from ..extras import MissingExtraError
 
 __all__ = ["MEANINGS", "ExitCode", "UsageError", "classify"]
 
@@ -65,4 +66,6 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.USAGE, "error"
     if isinstance(exc, KeyboardInterrupt):
         return ExitCode.INTERRUPTED, "interrupted"
+    if isinstance(exc, MissingExtraError):
+        return ExitCode.FAILURE, "missing dependency"
     return ExitCode.FAILURE, f"unexpected {type(exc).__name__}"

@@ -6,11 +6,12 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from ..extras import require
+
 __all__ = ["Progress", "ProgressArgument", "check_progress"]
 
 #: ``progress(done_bytes, total_bytes)``, ``True`` (a tqdm bar), or ``None``/``False`` (nothing).
 ProgressArgument = Callable[[int, int], Any] | bool | None
-_TQDM_HINT = "progress=True needs tqdm: pip install 'trueconf_sync[progress]' (or pass a callback)"
 
 
 class Progress:
@@ -59,10 +60,7 @@ def check_progress(progress: Any, label: str) -> Progress | None:
     if progress is None or progress is False:
         return None
     if progress is True:
-        try:
-            importlib.import_module("tqdm")
-        except ImportError:
-            raise ImportError(_TQDM_HINT) from None
+        require("tqdm", "progress", "progress=True", " (or pass a callback)")
         return Progress(None, True, label)
     if not callable(progress):
         raise TypeError(f"progress must be a callable progress(done_bytes, total_bytes) or True, "

@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from ..extras import MissingExtraError, require
 from .server import FakeTrueConfServer, loopback_only
 
 
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    try:
+        require("aiohttp", "testing", "the fake TrueConf server")
+    except MissingExtraError as exc:
+        print(f"python -m trueconf_sync.testing: {exc}", file=sys.stderr)
+        return 1
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = FakeTrueConfServer(args.host, args.port, server_name=args.server_name, version=args.server_version,

@@ -31,6 +31,15 @@ PASSWORD = "password"
 @pytest.fixture
 def trueconf_server() -> Iterator[FakeTrueConfServer]:
     """A running fake TrueConf server on a free loopback port, with echo_bot, alice and bob."""
+    from ..extras import MissingExtraError, require
+
+    missing: MissingExtraError | None = None
+    try:
+        require("aiohttp", "testing", "the trueconf_server fixture (the fake TrueConf server)")
+    except MissingExtraError as exc:
+        missing = exc
+    if missing is not None:  # outside the except block: one line, no chained traceback
+        pytest.fail(str(missing), pytrace=False)
     from .server import FakeTrueConfServer
 
     with FakeTrueConfServer() as server:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..extras import require
 from .config import ServerConfig
 from .core import Core, log
 from .faults import FaultHooks
@@ -61,6 +62,7 @@ class FakeTrueConfServer(FaultHooks):
                  control_api: bool = False, ssl_context: ssl.SSLContext | None = None,
                  control_token: str | None = None, control_hosts: tuple[str, ...] = (),
                  **options: Any) -> None:
+        require("aiohttp", "testing", "the fake TrueConf server")
         self.config = ServerConfig(
             server_name=server_name, version=version, legacy_envelopes=legacy_envelopes,
             ping_interval=ping_interval, pong_timeout=pong_timeout, error_code_zero=error_code_zero,
