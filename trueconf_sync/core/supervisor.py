@@ -170,6 +170,8 @@ class Supervisor:
 
     def _open(self) -> None:
         """Connect and authenticate once (the caller holds the connect lock)."""
+        if self.closing:  # close() ran meanwhile (e.g. from a state receiver)
+            raise ClientClosedError("the client was closed while connecting")
         if self.dispatcher is None:
             self.dispatcher = self.hooks.make_dispatcher()
         refreshed = False
@@ -248,9 +250,9 @@ class Supervisor:
 
     def _connect_failed(self, exc: BaseException) -> None:
         """A connect attempt failed: if the client never connected, stop its handler threads too."""
-        if not self.life.transition(State.DISCONNECTED, exc):
-            return
-        if self.conn is None and self.life.state is State.DISCONNECTED and self.dispatcher is not None:
+        self.life.transition(State.DISCONNECTED, exc)  # (not from closing/closed: close() won)
+        if self.conn is None and self.life.state in (State.DISCONNECTED, State.CLOSING, State.CLOSED) \
+                and self.dispatcher is not None:
             dispatcher, self.dispatcher = self.dispatcher, None
             dispatcher.stop(1.0)
 
