@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
@@ -42,8 +41,9 @@ from .api.models.binding import bind_client
 from .config import MAX_SECONDS, ClientConfig
 from .core.bulk import SendResult, send_many
 from .core.lifecycle import ENDED, ConnectionState, Lifecycle, State
-from .core.protocols import ClientCore, Payload, RequestSpec
+from .core.protocols import ClientCore, RequestSpec
 from .core.requests import RequestPath
+from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
 from .enums import ActivityType
 from .events.registry import HandlerRegistry
@@ -55,7 +55,6 @@ from .transport.connection import Connection
 from .transport.tls import Verify
 
 if TYPE_CHECKING:
-    import requests
 
     from .api.activity import ChatActivityKeeper
     from .api.serverinfo import ServerInfo
@@ -173,7 +172,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                       self._on_closed)
         self._sup = Supervisor(config, self._name, self.user_agent, Lifecycle(self._name, self._announce), hooks)
         self._requests = RequestPath(self._sup, self, lambda result: bind_client(result, self))
-        self._core = _Core(self)
+        self._core = CoreServices(self._sup, self._requests)
         _LIVE_CLIENTS.add(self)
 
     # ---- settings, addresses and state ---------------------------------------------------------
@@ -245,17 +244,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     def health(self) -> Health:
         """A snapshot of the client's health: state, last frame age, pending calls, queued events."""
-        conn = self._sup.conn
-        dispatcher = self._sup.dispatcher
-        return Health(
-            state=self.state,
-            connected=self.connected,
-            seconds_since_last_frame=(time.monotonic() - conn.last_frame_at) if conn is not None else None,
-            pending_calls=conn.pending_count if conn is not None else 0,
-            queued_events=dispatcher.queued if dispatcher is not None else 0,
-            handled_events=dispatcher.handled if dispatcher is not None else 0,
-            reconnects=self.reconnects,
-        )
+        return self._core.health()
 
     # ---- connecting, running, closing ----------------------------------------------------------
 
@@ -397,7 +386,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     @property
     def _closed(self) -> bool:
-        return self._sup.life.state is State.CLOSED
+        return self._core.closed
 
     # ---- callbacks of the supervisor -------------------------------------------------------------
 
@@ -463,61 +452,6 @@ def _setting(name: str) -> property:
 
 for _name in _SETTINGS:
     setattr(Client, _name, _setting(_name))
-
-
-class _Core:
-    """``client.core``: the :class:`~trueconf_sync.core.protocols.ClientCore` of one client."""
-
-    __slots__ = ("_client", "extensions")
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-        self.extensions: dict[str, Any] = {}
-
-    @property
-    def name(self) -> str:
-        return self._client._name
-
-    @property
-    def base_url(self) -> str:
-        return self._client.base_url
-
-    @property
-    def default_timeout(self) -> float:
-        return self._client._sup.config.timeout
-
-    @property
-    def closed(self) -> bool:
-        return self._client._closed
-
-    def check_timeout(self, timeout: float | None) -> float:
-        return self._client._sup.config.check_timeout(timeout)
-
-    def is_reader_thread(self) -> bool:
-        conn = self._client._sup.conn
-        return conn is not None and conn.is_reader_thread()
-
-    def request(self, spec: RequestSpec, payload: Payload, timeout: float | None) -> Any:
-        return self._client._requests.request(spec, payload, timeout)
-
-    def request_future(self, spec: RequestSpec, payload: Payload, timeout: float | None) -> Future[Any]:
-        return self._client._requests.request_future(spec, payload, timeout)
-
-    def http_session(self) -> requests.Session:
-        return self._client._sup.sessions.get()
-
-
-@attrs.frozen
-class Health:
-    """What :meth:`Client.health` reports."""
-
-    state: str
-    connected: bool
-    seconds_since_last_frame: float | None
-    pending_calls: int
-    queued_events: int
-    handled_events: int
-    reconnects: int
 
 
 _LIVE_CLIENTS: weakref.WeakSet[Client] = weakref.WeakSet()
