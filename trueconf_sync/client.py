@@ -172,7 +172,8 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
                       self._on_closed)
         self._sup = Supervisor(config, self._name, self.user_agent, Lifecycle(self._name, self._announce), hooks)
         self._requests = RequestPath(self._sup, self, lambda result: bind_client(result, self))
-        self._core = CoreServices(self._sup, self._requests)
+        self._services = CoreServices(self._sup, self._requests)
+        self._core: ClientCore = self._services  # (mypy checks it against the Protocol)
         _LIVE_CLIENTS.add(self)
 
     # ---- settings, addresses and state ---------------------------------------------------------
@@ -244,7 +245,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
     def health(self) -> Health:
         """A snapshot of the client's health: state, last frame age, pending calls, queued events."""
-        return self._core.health()
+        return self._services.health()
 
     # ---- connecting, running, closing ----------------------------------------------------------
 

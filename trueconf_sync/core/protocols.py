@@ -29,10 +29,22 @@ if TYPE_CHECKING:
 
     from ..transport.connection import Connection
 
-__all__ = ["ClientCore", "Dispatcher", "HasCore", "Payload", "RequestSpec"]
+__all__ = ["ClientCore", "Dispatcher", "FinishContext", "HasCore", "Payload", "RequestSpec"]
 
 #: A request's payload (a JSON object).
 Payload = dict[str, Any]
+
+
+class FinishContext(Protocol):
+    """What a request's ``finish`` hook may read of the client (``api.methods``' hooks use these)."""
+
+    @property
+    def host(self) -> str:
+        """The server's host name."""
+
+    @property
+    def user_id(self) -> str | None:
+        """The bot's own TrueConf ID (``None`` before connecting)."""
 
 
 class RequestSpec(NamedTuple):
@@ -48,7 +60,7 @@ class RequestSpec(NamedTuple):
 
     wire: str
     parse: Callable[[Any], Any]
-    finish: Callable[[Any, Payload], None] | None = None
+    finish: Callable[[FinishContext, Payload], None] | None = None
     binds: bool = False
 
 

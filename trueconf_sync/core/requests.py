@@ -30,7 +30,7 @@ from typing import Any
 from ..config import ClientConfig
 from ..errors import AuthError, ClientClosedError, RequestTimeoutError
 from ..transport.connection import Connection
-from .protocols import Payload, RequestSpec
+from .protocols import FinishContext, Payload, RequestSpec
 from .supervisor import Supervisor
 
 __all__ = ["RequestPath"]
@@ -56,7 +56,7 @@ class RequestPath:
         bind: binds a result's messages to the client.
     """
 
-    def __init__(self, supervisor: Supervisor, owner: object, bind: Callable[[Any], Any]) -> None:
+    def __init__(self, supervisor: Supervisor, owner: FinishContext, bind: Callable[[Any], Any]) -> None:
         self._sup = supervisor
         self._owner = owner
         self._bind = bind
