@@ -104,6 +104,16 @@ def test_close_from_a_state_receiver_while_connecting(trueconf_server, trueconf_
     _assert_closed_cleanly(client, closer, trueconf_server, trueconf_threads, before)
 
 
+def test_close_from_a_connected_receiver_during_connect(trueconf_server, trueconf_client_factory, trueconf_threads):
+    before = trueconf_threads()
+    client = trueconf_client_factory(connect=False)
+    closer = Closer(client)
+    _on_state(client, "connected", closer)
+    client.connect()  # returns: the client was connected, then closed by the receiver
+    _assert_closed_cleanly(client, closer, trueconf_server, trueconf_threads, before)
+    assert trueconf_server.stats["total_connections"] == 1  # and not connected again
+
+
 def test_close_from_a_reconnected_receiver(trueconf_server, trueconf_client_factory, trueconf_threads):
     before = trueconf_threads()
     client = trueconf_client_factory(reconnect_max_delay=0.2)

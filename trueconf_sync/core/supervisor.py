@@ -120,6 +120,7 @@ class Supervisor:
                 except BaseException as exc:
                     self._connect_failed(exc)
                     raise
+                return  # (even if a receiver of "connected" closed the client meanwhile)
 
     @property
     def connected(self) -> bool:
@@ -250,7 +251,14 @@ class Supervisor:
 
     def _connect_failed(self, exc: BaseException) -> None:
         """A connect attempt failed: if the client never connected, stop its handler threads too."""
-        self.life.transition(State.DISCONNECTED, exc)  # (not from closing/closed: close() won)
+        with self.life.lock:
+            notice = self.life.move(State.DISCONNECTED, exc)  # (not from closing/closed: close() won)
+            waiters = self._waiters if self.life.state is State.DISCONNECTED else []
+            if waiters:
+                self._waiters = []
+        self.life.announce(notice)
+        for waiter in waiters:
+            waiter(None, exc)
         if self.conn is None and self.life.state in (State.DISCONNECTED, State.CLOSING, State.CLOSED) \
                 and self.dispatcher is not None:
             dispatcher, self.dispatcher = self.dispatcher, None
@@ -377,9 +385,9 @@ class Supervisor:
         """Drain the handlers, fail pending calls with ClientClosedError, close; idempotent, any thread."""
         self.check_fork()
         with self.life.lock:
+            if self.life.state in (State.CLOSING, State.CLOSED):
+                return  # closing (another thread, or this one further up the stack) or closed already
             notice = self.life.move(State.CLOSING)
-            if notice is False or self.life.state is not State.CLOSING:
-                return  # closing (another thread) or closed already
             waiters, self._waiters = self._waiters, []
         self.life.announce(notice)
         self._wakeup.set()
