@@ -26,12 +26,15 @@ def _expire_repeatedly(server, client, times, stop):
     return done
 
 
-def _storm(client, calls_per_thread, call):
+def _storm(call, stop, at_least):
+    """THREADS threads calling ``call`` until ``stop`` is set (and at least ``at_least`` times each)."""
     errors, results = [], []
     lock = threading.Lock()
 
     def work():
-        for _ in range(calls_per_thread):
+        done = 0
+        while done < at_least or not stop.is_set():
+            done += 1
             try:
                 outcome = call()
             except Exception as exc:  # noqa: BLE001 - collected: the test asserts there is none
@@ -57,16 +60,18 @@ def test_calls_from_8_threads_survive_token_expiry(trueconf_server, trueconf_cli
         def call():
             return client.get_chats.future(timeout=10).result(15)
     stop = threading.Event()
-    threads, errors, results = _storm(client, 250, call)
-    expiries = _expire_repeatedly(trueconf_server, client, 4, stop)
-    for thread in threads:
-        thread.join(60)
-    stop.set()
+    threads, errors, results = _storm(call, stop, 100)
+    try:
+        expiries = _expire_repeatedly(trueconf_server, client, 4, threading.Event())
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
     assert errors == []
-    assert len(results) == THREADS * 250 and all(r == [] for r in results)
+    assert len(results) >= THREADS * 100 and all(r == [] for r in results)
     assert expiries == 4
     assert client.reconnects == 4  # one renewal per expiry, however many threads saw the 203
-    refused = trueconf_server.stats["requests"]["getChats"] - THREADS * 250
+    refused = trueconf_server.stats["requests"]["getChats"] - len(results)
     assert refused > 0  # some calls really were refused with 203 and resent
 
 
