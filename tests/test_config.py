@@ -91,6 +91,11 @@ def test_client_settings_are_views_of_its_config():
     client.receive_unread = True  # applies to the next connection
     assert client.config.receive_unread is True and client.receive_unread is True
     assert client.base_url == "https://h.example:443"
+    with pytest.raises(ValueError, match="workers must be an int between 1 and 256"):
+        client.workers = 0
+    assert client.workers == 1
+    client.port = 8443
+    assert client.base_url == "https://h.example:8443"
     client.close()
 
 

@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
-import attrs
 from blinker import NamedSignal
 
 from . import __version__
@@ -445,8 +444,8 @@ def _setting(name: str) -> property:
     def get(self: Client) -> Any:
         return getattr(self._sup.config, name)
 
-    def set_(self: Client, value: Any) -> None:  # applies to the next connection (or call)
-        self._sup.config = attrs.evolve(self._sup.config, **{name: value})
+    def set_(self: Client, value: Any) -> None:  # checked like the argument; applies to the next connection or call
+        self._sup.config = self._sup.config.replace(**{name: value})
 
     return property(get, set_, doc=f"The ``{name}`` setting (see the class docstring).")
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import configparser
 import logging
-import math
 import os
 import stat
 from collections.abc import Callable, Mapping
@@ -112,13 +111,11 @@ def check_timeout(timeout: Any, default: float) -> float:
     return float(timeout)
 
 
-def _seconds(name: str, value: Any, *, positive: bool = False) -> float:
+def _seconds(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    if value > MAX_SECONDS or math.isinf(value):
+    if value > MAX_SECONDS:
         raise ValueError(f"{name} must be at most {MAX_SECONDS:g} seconds, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
     return float(value)
 
 
@@ -239,6 +236,13 @@ class ClientConfig:
     def check_timeout(self, timeout: Any) -> float:
         """A call's ``timeout`` argument as seconds (``None`` -> the default ``timeout``)."""
         return check_timeout(timeout, self.timeout)
+
+    def replace(self, **changes: Any) -> ClientConfig:
+        """A copy with ``changes`` (``Client`` argument names, or ``host``), checked like :meth:`create`."""
+        arguments = {field.name: getattr(self, field.name) for field in attrs.fields(ClientConfig)}
+        arguments.update(changes)
+        server = arguments.pop("host")
+        return ClientConfig.create(server, **arguments)
 
 
 WS_PATH = "/websocket/chat_bot/"
