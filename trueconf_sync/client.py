@@ -40,8 +40,8 @@ from .api.models.binding import bind_client
 from .config import MAX_SECONDS, ClientConfig
 from .core.bulk import SendResult, send_many
 from .core.lifecycle import ENDED, ConnectionState, Lifecycle, State
-from .core.protocols import ClientCore, RequestSpec
-from .core.requests import RequestPath
+from .core.protocols import ClientCore
+from .core.requests import RequestPath, check_payload, raw_spec
 from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
 from .enums import ActivityType
@@ -67,10 +67,6 @@ _ids = iter(range(1, 1 << 62))
 _SETTINGS = ("host", "port", "https", "timeout", "connect_timeout", "receive_unread", "receive_system_messages",
              "workers", "ack", "skip_own_messages", "auto_reconnect", "reconnect_max_delay", "wait_for_reconnect",
              "ping_interval", "pong_timeout", "max_queued_events", "max_pending_calls")
-
-
-def _identity(payload: Any) -> Any:
-    return payload
 
 
 class Client(ApiMethods, FileMethods, HandlerRegistry):
@@ -314,14 +310,13 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         The escape hatch for methods this library does not model yet. Error payloads still raise
         :class:`ApiError`. ``client.call_future(...)`` is the non-blocking form.
         """
-        return self._requests.request(RequestSpec(_check_method(method), _identity), _check_payload(payload), timeout)
+        return self._requests.request(raw_spec(method), check_payload(payload), timeout)
 
     def call_future(
         self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None
     ) -> Future[Any]:
         """Non-blocking :meth:`call`: returns a Future of the raw success payload."""
-        spec = RequestSpec(_check_method(method), _identity)
-        return self._requests.request_future(spec, _check_payload(payload), timeout)
+        return self._requests.request_future(raw_spec(method), check_payload(payload), timeout)
 
     def send_messages(
         self,
@@ -473,17 +468,3 @@ def _parse_auth(payload: Any) -> AuthInfo:
     if "/" in info.user_id:  # some servers append a /suffix (PROTOCOL §2.2)
         object.__setattr__(info, "user_id", info.user_id.split("/", 1)[0])
     return info
-
-
-def _check_method(method: Any) -> str:
-    if not isinstance(method, str) or not method:
-        raise TypeError("method must be a non-empty str (the wire name, e.g. 'sendMessage')")
-    return method
-
-
-def _check_payload(payload: Any) -> dict[str, Any]:
-    if payload is None:
-        return {}
-    if not isinstance(payload, dict):
-        raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
-    return payload

@@ -1,7 +1,6 @@
 """The client's settings: one validated, frozen :class:`ClientConfig`, and the settings loader.
 
-Two parts, one module, so the client, the command line, bot scripts and the web integrations
-read and check settings the same way:
+One module, so the client, the command line, bot scripts and web apps check settings alike:
 
 * :class:`ClientConfig` -- every ``Client(...)`` argument, checked once (a bad value raises
   ``ValueError``/``TypeError`` naming the argument and the limit, before anything is sent) and
@@ -23,7 +22,7 @@ The config file is INI (read with :mod:`configparser`: a flat ``key = value`` li
     password_file = /etc/trueconf/alert_bot.password
 
 Other sections are profiles, chosen with ``profile=`` (``--profile NAME``) or ``TRUECONF_PROFILE``.
-Secrets never appear in reprs or error messages.
+Secrets never appear in reprs.
 """
 
 from __future__ import annotations
@@ -59,6 +58,7 @@ log = logging.getLogger("trueconf_sync.config")
 #: Longest accepted timeout or interval (seconds, about 116 days): lock and socket waits overflow
 #: far above it, and NaN or infinity would never end.
 MAX_SECONDS = 1e7
+WS_PATH = "/websocket/chat_bot/"
 AckMode = Literal["immediate", "after_handling"]
 TokenSource = str | Callable[[], str]
 
@@ -245,9 +245,6 @@ class ClientConfig:
         return ClientConfig.create(server, **arguments)
 
 
-WS_PATH = "/websocket/chat_bot/"
-
-
 # ---- the settings loader (environment, INI file) -------------------------------------------------
 
 #: Environment variables read, and what they set.
@@ -425,18 +422,7 @@ def _verify(value: Any, where: str) -> bool | str:
     return text
 
 
-_ENV_NAMES = {
-    "server": "TRUECONF_SERVER",
-    "port": "TRUECONF_PORT",
-    "https": "TRUECONF_HTTPS",
-    "verify": "TRUECONF_VERIFY",
-    "token": "TRUECONF_TOKEN",
-    "token_file": "TRUECONF_TOKEN_FILE",
-    "username": "TRUECONF_USERNAME",
-    "password": "TRUECONF_PASSWORD",
-    "password_file": "TRUECONF_PASSWORD_FILE",
-    "timeout": "TRUECONF_TIMEOUT",
-}
+_ENV_NAMES = {key: f"TRUECONF_{key.upper()}" for key in sorted(FILE_KEYS)}
 _FLAG_NAMES = {key: "--" + key.replace("_", "-") for key in _ENV_NAMES}
 _FLAG_NAMES.update(timeout="--request-timeout", https="--https/--no-https", verify="--ca-bundle/--insecure")
 _PARSERS = {"port": _port, "https": _bool, "verify": _verify, "timeout": _timeout}

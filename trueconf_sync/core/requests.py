@@ -33,7 +33,7 @@ from ..transport.connection import Connection
 from .protocols import FinishContext, Payload, RequestSpec
 from .supervisor import Supervisor
 
-__all__ = ["RequestPath"]
+__all__ = ["RequestPath", "check_payload", "raw_spec"]
 
 log = logging.getLogger("trueconf_sync.client")
 
@@ -222,6 +222,22 @@ class RequestPath:
     def forget_subscriptions(self) -> None:
         """The client closed: the subscriptions belonged to the closed connection."""
         self._subscriptions.clear()
+
+
+def raw_spec(method: Any) -> RequestSpec:
+    """The spec of ``client.call(method, ...)``: any wire name, the raw success payload as result."""
+    if not isinstance(method, str) or not method:
+        raise TypeError("method must be a non-empty str (the wire name, e.g. 'sendMessage')")
+    return RequestSpec(method, _identity)
+
+
+def check_payload(payload: Any) -> Payload:
+    """The payload of ``client.call(...)``: a dict (``None`` sends ``{}``)."""
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
+    return payload
 
 
 def _complete(future: Future[Any], result: Any, error: BaseException | None) -> None:
