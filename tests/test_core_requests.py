@@ -110,3 +110,22 @@ def test_a_future_refused_with_203_is_resent_on_the_new_connection(trueconf_serv
     assert client.get_chats.future(timeout=5).result(10) == []
     assert trueconf_server.stats["requests"]["getChats"] == 2
     assert client.reconnects == 1
+
+
+def test_renewal_waits_even_without_wait_for_reconnect(trueconf_server, trueconf_client_factory):
+    # wait_for_reconnect=False fails calls at once while the link is down, but our own renewal is
+    # not a lost link: the refused call waits for the new connection and is resent
+    client = trueconf_client_factory(username="echo_bot", password="password", wait_for_reconnect=False)
+    trueconf_server.fail_requests(203, "getChats")
+    assert client.get_chats(timeout=5) == []
+    assert client.reconnects == 1
+
+
+def test_bare_token_client_does_not_renew(trueconf_server, trueconf_client_factory):
+    from trueconf_sync import AuthError
+
+    client = trueconf_client_factory()
+    trueconf_server.fail_requests(203, "getChats")
+    with pytest.raises(AuthError, match="new token"):
+        client.get_chats.future(timeout=5).result(10)
+    assert client.reconnects == 0 and client.get_chats(timeout=5) == []
