@@ -5,12 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING
 
+from ..core.protocols import ClientCore
 from ..enums import ActivityType
-
-if TYPE_CHECKING:
-    from ..client import Client
 
 __all__ = ["ChatActivityKeeper"]
 
@@ -26,17 +23,18 @@ class ChatActivityKeeper:
     """Sends ``sendChatActivity`` now and again every ``retryAfter`` ms until the block ends.
 
     Failures of the indicator are logged, never raised: it is cosmetic and must not break the
-    work it decorates. Use through :meth:`Client.typing`.
+    work it decorates. Use through :meth:`Client.typing <trueconf_sync.Client.typing>`.
     """
 
-    def __init__(self, client: Client, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> None:
-        self._client = client
+    def __init__(self, core: ClientCore, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> None:
+        self._core = core
         self._chat_id = chat_id
         self._activity = activity
         # Validate now, in the caller's thread, so bad arguments raise at once.
         from .methods import send_chat_activity
 
         send_chat_activity.build(chat_id, activity)
+        self._send = send_chat_activity
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.sent = 0
@@ -45,7 +43,8 @@ class ChatActivityKeeper:
         while not self._stop.is_set():
             interval = DEFAULT_INTERVAL
             try:
-                answer = self._client.send_chat_activity(self._chat_id, self._activity)
+                method = self._send
+                answer = self._core.request(method.spec, method.prepare((self._chat_id, self._activity), {}), None)
                 self.sent += 1
                 if answer.retry_after > 0:
                     interval = answer.retry_after / 1000.0
@@ -63,4 +62,4 @@ class ChatActivityKeeper:
     ) -> None:
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(self._client.timeout + 1.0)
+            self._thread.join(self._core.default_timeout + 1.0)

@@ -18,40 +18,23 @@ import functools
 import inspect
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-if TYPE_CHECKING:
-    from ..client import Client
+from ..core.protocols import ClientCore, HasCore, Payload, RequestSpec
 
 __all__ = ["ApiMethod", "BoundApiMethod", "Payload", "RequestSpec", "api"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-#: What a builder returns: the request payload (``None`` sends ``{}``).
-Payload = dict[str, Any]
+# ``Payload`` (what a builder returns: the request payload; ``None`` sends ``{}``) and
+# ``RequestSpec`` (what the request path needs) live in core.protocols, re-exported here.
 #: Turns a success payload into the method's result.
 Parser = Callable[[Any], Any]
 
 
-class RequestSpec(NamedTuple):
-    """What the client needs to send one kind of request.
-
-    Attributes:
-        wire: the protocol's method name.
-        parse: turns the success payload into the result (runs on the reader thread).
-        finish: optional ``finish(client, payload)`` run once connected, before sending (e.g. to
-            complete a bare login with the server's domain).
-        binds: the result holds messages to bind to the client (``message.reply()``...).
-    """
-
-    wire: str
-    parse: Callable[[Any], Any]
-    finish: Callable[[Any, Payload], None] | None = None
-    binds: bool = False
-
-
 class ApiMethod(Generic[P, R]):
-    """One API method: wire name, payload builder, result parser. A descriptor on ``Client``."""
+    """One API method: wire name, payload builder, result parser. A descriptor on the client
+    (any :class:`~trueconf_sync.core.protocols.HasCore`)."""
 
     def __init__(
         self,
@@ -78,9 +61,9 @@ class ApiMethod(Generic[P, R]):
     def __get__(self, obj: None, owner: type[Any] | None = None) -> ApiMethod[P, R]: ...
 
     @overload
-    def __get__(self, obj: Client, owner: type[Any] | None = None) -> BoundApiMethod[P, R]: ...
+    def __get__(self, obj: HasCore, owner: type[Any] | None = None) -> BoundApiMethod[P, R]: ...
 
-    def __get__(self, obj: Client | None, owner: type[Any] | None = None) -> Any:
+    def __get__(self, obj: HasCore | None, owner: type[Any] | None = None) -> Any:
         if obj is None:
             return self
         return BoundApiMethod(obj, self)
@@ -92,8 +75,9 @@ class ApiMethod(Generic[P, R]):
 class BoundApiMethod(Generic[P, R]):
     """An API method bound to a client: call it to block, or use :meth:`future`."""
 
-    def __init__(self, client: Client, method: ApiMethod[P, R]) -> None:
-        self._client = client
+    def __init__(self, client: HasCore, method: ApiMethod[P, R]) -> None:
+        self._client = client  # for the repr only
+        self._core: ClientCore = client.core
         self._method = method
         self.__doc__ = method.__doc__  # so help() / IPython's ``?`` show the method's own text
         self.__name__ = method.name
@@ -102,7 +86,7 @@ class BoundApiMethod(Generic[P, R]):
         """Send the request and wait for its typed result (see the method's docstring)."""
         timeout: Any = kwargs.pop("timeout", None)
         method = self._method
-        result: R = self._client._request(method.spec, method.prepare(args, kwargs), timeout)
+        result: R = self._core.request(method.spec, method.prepare(args, kwargs), timeout)
         return result
 
     def future(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -114,7 +98,7 @@ class BoundApiMethod(Generic[P, R]):
         """
         timeout: Any = kwargs.pop("timeout", None)
         method = self._method
-        return self._client._request_future(method.spec, method.prepare(args, kwargs), timeout)
+        return self._core.request_future(method.spec, method.prepare(args, kwargs), timeout)
 
     @property
     def wire(self) -> str:

@@ -1,6 +1,7 @@
 """``client_from_env()``: a Client configured from environment variables (for bot scripts).
 
-The settings are read exactly as the command line reads them (:mod:`trueconf_sync.cli.settings`:
+The settings are read exactly as the command line reads them (the shared loader of
+:mod:`trueconf_sync.config`:
 ``TRUECONF_SERVER``, ``TRUECONF_TOKEN`` or ``TRUECONF_USERNAME`` + ``TRUECONF_PASSWORD``,
 ``TRUECONF_PORT``, ``TRUECONF_HTTPS``, ``TRUECONF_VERIFY``, ``TRUECONF_TIMEOUT`` and the optional
 config file); bots add one variable:
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..client import Client
+from ..config import load_settings
 
 __all__ = ["client_from_env"]
 
@@ -33,20 +35,15 @@ def client_from_env(environ: Mapping[str, str] | None = None, **kwargs: Any) -> 
         ValueError: ``TRUECONF_SERVER`` missing, no credentials anywhere, a malformed value, or
             ``TRUECONF_WORKERS`` not a number.
     """
-    from ..cli.exitcodes import UsageError
-    from ..cli.settings import load_settings
-
     env = os.environ if environ is None else environ
     workers = env.get("TRUECONF_WORKERS", "4")
     if not workers.isdigit():
         raise ValueError(f"TRUECONF_WORKERS must be a number, got {workers!r}")
     kwargs.setdefault("workers", int(workers))
-    try:
-        settings = load_settings(environ=env)
-        if "token" in kwargs or "username" in kwargs:
-            base = {"port": settings.port, "https": settings.https, "verify": settings.verify,
-                    "timeout": settings.timeout}
-            return Client(settings.require_server(), **{**base, **kwargs})
-        return settings.make_client(**kwargs)
-    except UsageError as exc:
-        raise ValueError(str(exc)) from None
+    settings = load_settings(environ=env)  # SettingsError is a ValueError
+    if "token" in kwargs or "username" in kwargs:
+        base = {"port": settings.port, "https": settings.https, "verify": settings.verify,
+                "timeout": settings.timeout}
+        return Client(settings.require_server(), **{**base, **kwargs})
+    options = settings.client_kwargs(**kwargs)
+    return Client(options.pop("server"), **options)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+from ..config import SettingsError
 from ..errors import ApiError, AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError
 from ..extras import MissingExtraError
 
@@ -48,8 +49,10 @@ MEANINGS: dict[ExitCode, str] = {
 }
 
 
-class UsageError(Exception):
-    """A bad command line, setting or input; reported with exit code 2 before anything is sent."""
+#: A bad command line, setting or input; reported with exit code 2 before anything is sent. The
+#: same class as :class:`trueconf_sync.config.SettingsError`, so the shared settings loader's errors
+#: are usage errors here.
+UsageError = SettingsError
 
 
 def classify(exc: BaseException) -> tuple[ExitCode, str]:

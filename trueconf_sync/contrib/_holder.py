@@ -2,8 +2,9 @@
 
 Web apps share one client between all request threads (it is thread-safe). A forked worker
 (gunicorn, uWSGI) keeps the holder and its client object: the client itself drops the parent's
-connection in the child and connects anew on first use (see ``Client._after_fork``); the holder
-only replaces its own lock, which another thread may have held at fork time.
+connection in the child and connects anew on first use (``Supervisor.after_fork`` in
+:mod:`trueconf_sync.core.supervisor`); the holder only replaces its own lock, which another thread
+may have held at fork time.
 """
 
 from __future__ import annotations

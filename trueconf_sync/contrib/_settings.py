@@ -20,11 +20,12 @@ __all__ = ["client_names", "client_options", "make_client"]
 
 @functools.cache
 def client_names() -> tuple[str, ...]:
-    """The upper-case setting names: one per keyword argument of ``Client``."""
-    from ..client import Client
+    """The upper-case setting names: one per keyword argument of ``Client`` (which are exactly
+    the arguments of :meth:`~trueconf_sync.config.ClientConfig.create`)."""
+    from ..config import ClientConfig
 
-    params = inspect.signature(Client.__init__).parameters
-    return tuple(name.upper() for name in params if name != "self")
+    params = inspect.signature(ClientConfig.create).parameters
+    return tuple(name.upper() for name in params if name not in ("self", "cls"))
 
 
 def client_options(values: Mapping[str, Any], name_of: Callable[[str], str]) -> dict[str, Any]:

@@ -1,11 +1,15 @@
-"""OAuth token for the ``auth`` request (PROTOCOL §2.1) and reading a token's expiry."""
+"""OAuth token for the ``auth`` request (PROTOCOL §2.1), reading a token's expiry, and the
+:class:`TokenKeeper` that holds the client's token, fetches a new one and refreshes it ahead of expiry."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -16,7 +20,9 @@ from ..transport.tls import tls_failure
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["TOKEN_PATH", "Token", "fetch_oauth2_token", "fetch_token", "token_expiry"]
+__all__ = ["TOKEN_PATH", "Token", "TokenKeeper", "fetch_oauth2_token", "fetch_token", "token_expiry"]
+
+log = logging.getLogger("trueconf_sync.client")
 
 TOKEN_PATH = "/bridge/api/client/v1/oauth/token"
 OAUTH2_WEB_TOKEN_PATH = "/api/v4/oauth2/token"
@@ -159,3 +165,125 @@ def fetch_oauth2_token(
     }, timeout, "auth/token")
     token = _string(data, "access_token", "auth/token")
     return Token(token, _expiry(data, token, now))
+
+
+class TokenKeeper:
+    """The token of one client: a fixed string, a callable, or fetched over OAuth with credentials.
+
+    With credentials, a timer thread fetches a new token ahead of expiry, so a reconnect (or the
+    renewal after a 203) never waits for an expired one. The timer runs only while the keeper is
+    active (between :meth:`activate` and :meth:`stop`).
+    """
+
+    def __init__(
+        self,
+        source: str | Callable[[], str] | None,
+        username: str | None,
+        password: str | None,
+        oauth_client_id: str | None,
+        base_url: str,
+        timeout: float,
+        session: Callable[[], requests.Session],
+        name: str,
+    ) -> None:
+        self._source = source
+        self._username = username
+        self._password = password
+        self._oauth_client_id = oauth_client_id
+        self._base_url = base_url
+        self._timeout = timeout
+        self._session = session
+        self._name = name
+        self._token: Token | None = None
+        self._timer: threading.Timer | None = None
+        self._active = False
+
+    @property
+    def can_refresh(self) -> bool:
+        """True when a new token can be had (credentials or a callable), so a 203 is recoverable."""
+        return self._username is not None or callable(self._source)
+
+    @property
+    def expires_at(self) -> float | None:
+        """Unix time when the current token expires, when known."""
+        if self._token is not None:
+            return self._token.expires_at
+        return token_expiry(self._source) if isinstance(self._source, str) else None
+
+    def get(self, force_refresh: bool = False) -> str:
+        """The token for the next ``auth``: fetched when missing, expiring within a minute, or forced."""
+        source = self._source
+        if isinstance(source, str):
+            return source
+        if source is not None:
+            value = source()
+            if not isinstance(value, str) or not value:
+                raise TypeError("the token callable must return a non-empty str")
+            return value
+        token = self._token
+        if force_refresh or token is None or token.expires_within(60):
+            assert self._username is not None and self._password is not None
+            session = self._session()
+            if self._oauth_client_id is not None:  # servers without password logins (§12.11)
+                token = fetch_oauth2_token(session, self._base_url, self._username, self._password,
+                                           self._oauth_client_id, self._timeout)
+            else:
+                token = fetch_token(session, self._base_url, self._username, self._password, self._timeout)
+            self._token = token
+        return token.access_token
+
+    def invalidate(self) -> None:
+        """The server said the token expired (203): the next :meth:`get` fetches a new one."""
+        self._token = None
+
+    def activate(self) -> None:
+        """Allow the refresh timer (the client is open)."""
+        self._active = True
+
+    def stop(self) -> None:
+        """Cancel the refresh timer and allow no new one (the client is closing)."""
+        self._active = False
+        self._cancel()
+
+    def forget(self) -> None:
+        """In a forked child: the parent's timer thread does not exist here."""
+        self._timer = None
+
+    def schedule(self, delay: float | None = None) -> None:
+        """With credentials: refresh ahead of expiry (or after ``delay`` s). One timer, replaced each time."""
+        self._cancel()
+        token = self._token
+        if delay is None:
+            if self._username is None or token is None or token.expires_at is None:
+                return
+            left = token.expires_at - time.time()
+            delay = max(1.0, left - min(3600.0, max(30.0, left / 10)))
+        if not self._active:
+            return
+        timer = threading.Timer(delay, self._refresh_ahead)
+        timer.name = f"{self._name}-token"
+        timer.daemon = True
+        timer.start()
+        self._timer = timer
+        if not self._active:  # stop() ran meanwhile and may have missed it
+            self._cancel()
+
+    def _cancel(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join(1.0)
+
+    def _refresh_ahead(self) -> None:
+        if not self._active:
+            return
+        self._timer = None  # this thread is ending; do not join it from the reschedule
+        try:
+            self.get(force_refresh=True)
+        except Exception as exc:  # noqa: BLE001 - the next connect fetches one anyway
+            log.warning("%s: could not refresh the token ahead of its expiry: %s", self._name, exc)
+            self.schedule(60.0)
+            return
+        log.info("%s: token refreshed ahead of its expiry", self._name)
+        self.schedule()

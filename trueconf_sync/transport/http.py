@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError
@@ -21,23 +21,63 @@ from .tls import Verify, tls_failure, trust_context
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["client_session", "http_failure", "make_session", "same_origin", "shown_origin"]
+__all__ = ["SessionHolder", "SessionProvider", "client_session", "http_failure", "make_session", "same_origin",
+           "shown_origin"]
 
-_lock = threading.Lock()
+
+class SessionProvider(Protocol):
+    """Anything that hands out a requests session (the client's core)."""
+
+    def http_session(self) -> requests.Session:
+        """The session, made on first use."""
 
 
-def client_session(client: Any) -> requests.Session:
+class _HasProvider(Protocol):
+    @property
+    def core(self) -> SessionProvider: ...
+
+
+def client_session(owner: SessionProvider | _HasProvider) -> requests.Session:
     """The client's one requests session (its TLS settings and User-Agent), made on first use.
 
-    OAuth, server info and file transfers share it; ``client.close()`` closes it.
+    ``owner`` is the client's core (:class:`~trueconf_sync.core.protocols.ClientCore`) or the
+    client itself (which hands out its core). OAuth, server info and file transfers share the
+    session; ``client.close()`` closes it.
     """
-    session = client._session
-    if session is None:
-        with _lock:
-            session = client._session
-            if session is None:
-                session = client._session = make_session(client._verify, client.user_agent)
-    return session  # type: ignore[no-any-return]
+    provider = owner.core if hasattr(owner, "core") else owner
+    return cast(SessionProvider, provider).http_session()
+
+
+class SessionHolder:
+    """Makes one session on first use (thread-safe) and closes it; a forked child starts afresh."""
+
+    def __init__(self, verify: Verify, user_agent: str) -> None:
+        self._verify = verify
+        self._user_agent = user_agent
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> requests.Session:
+        """The session, made on first use."""
+        session = self._session
+        if session is None:
+            with self._lock:
+                session = self._session
+                if session is None:
+                    session = self._session = make_session(self._verify, self._user_agent)
+        return session
+
+    def close(self) -> None:
+        """Close the session (if one was made); the next :meth:`get` makes a new one."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def forget(self) -> None:
+        """In a forked child: drop the parent's session (its pooled sockets are the parent's)."""
+        self._session = None
+        self._lock = threading.Lock()
 
 
 def _is_timeout(exc: BaseException) -> bool:

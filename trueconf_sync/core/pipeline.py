@@ -1,0 +1,125 @@
+"""The bulk sender of the request path: many requests pipelined, a bounded number in flight.
+
+Requests leave in batches (one write each) through :meth:`Connection.request_many`; the reader
+thread records each outcome and wakes the sender only when the calls in flight have dropped to
+the low-water mark (or a request must be resent), so a batch refills the window. Readiness
+(connect, reconnect, ``max_pending_calls``) and 203 renewal are the request path's
+(:class:`~.requests.RequestPath`): a request refused with 203 is resent once on the new
+connection, within its own deadline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from ..transport.connection import Connection
+from ..transport.pending import Notify
+from .protocols import Payload, RequestSpec
+from .requests import RequestPath
+
+__all__ = ["Pipeline"]
+
+_monotonic = time.monotonic
+
+
+class Pipeline:
+    """Sends ``payloads`` of one ``spec`` with at most ``window`` in flight; :meth:`run` returns
+    one ``(result, error)`` per payload, in order. Every request ends (answer, API error, timeout
+    or connection loss), so :meth:`run` always returns."""
+
+    def __init__(self, path: RequestPath, spec: RequestSpec, payloads: list[Payload], window: int,
+                 timeout: float) -> None:
+        self._path = path
+        self._spec = spec
+        self._payloads = payloads
+        self._timeout = timeout
+        self._window = window
+        self._low = window // 2  # refill when this many or fewer are still in flight
+        self._in_flight = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._outcomes: list[tuple[Any, BaseException | None]] = [(None, None)] * len(payloads)
+        self._deadlines = [0.0] * len(payloads)
+        self._resend: list[int] = []  # refused with 203 (or cut by our renewal): send again
+        self._resent: set[int] = set()
+
+    def run(self) -> list[tuple[Any, BaseException | None]]:
+        payloads, cond, total = self._payloads, self._cond, len(self._payloads)
+        spec = self._spec
+        sent = 0
+        while True:
+            with cond:
+                while not self._resend and not (sent < total and self._in_flight <= self._low) and not (
+                        sent >= total and self._in_flight == 0):
+                    cond.wait()  # every request ends (answer, error, timeout, loss): this returns
+                again, self._resend = self._resend, []
+                count = 0 if again else min(self._window - self._in_flight, total - sent)
+                if not again and count == 0:
+                    break  # all sent, none in flight
+                self._in_flight += len(again) + count
+            if again:
+                self._send_again(again)
+                continue
+            try:  # (re)connects, and waits while the client's max_pending_calls are in flight
+                conn, _ = self._path.ready(self._timeout)
+            except Exception as exc:  # noqa: BLE001 - no connection: the rest cannot be sent either
+                for index in range(sent, total):
+                    self._outcomes[index] = (None, exc)
+                with cond:
+                    self._in_flight -= count
+                sent = total
+                continue
+            room = max(1, self._path.max_pending_calls - conn.pending_count)
+            if room < count:
+                with cond:
+                    self._in_flight -= count - room
+                count = room
+            deadline = _monotonic() + self._timeout
+            self._deadlines[sent : sent + count] = [deadline] * count
+            conn.request_many(spec.wire, payloads[sent : sent + count], spec.parse, self._timeout,
+                              self._notify_for(conn), sent)
+            sent += count
+        return self._outcomes
+
+    def _send_again(self, indices: list[int]) -> None:
+        """Resend requests refused because of the token, each within what is left of its deadline."""
+        for number, index in enumerate(indices):
+            left = self._deadlines[index] - _monotonic()
+            if left <= 0:  # out of time: keep the refusal as its outcome
+                self._finish()
+                continue
+            try:
+                conn, _ = self._path.ready(left)
+            except Exception as exc:  # noqa: BLE001 - no connection for the rest of them either
+                for rest in indices[number:]:
+                    self._outcomes[rest] = (None, exc)
+                    self._finish()
+                return
+            conn.request_many(self._spec.wire, [self._payloads[index]], self._spec.parse, left,
+                              self._notify_for(conn), index)
+
+    def _notify_for(self, conn: Connection) -> Notify:
+        def done(index: int, result: Any, error: BaseException | None) -> None:
+            self._done(conn, index, result, error)
+
+        return done
+
+    def _done(self, conn: Connection, index: int, result: Any, error: BaseException | None) -> None:
+        """Completion of one request (reader thread, heartbeat or whoever saw the connection end)."""
+        self._outcomes[index] = (result, error)
+        if (error is not None and index not in self._resent and _monotonic() < self._deadlines[index]
+                and self._path.should_resend(conn, error)):
+            self._resent.add(index)
+            with self._cond:
+                self._in_flight -= 1
+                self._resend.append(index)
+                self._cond.notify()
+            return
+        self._finish()
+
+    def _finish(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            if self._in_flight <= self._low:
+                self._cond.notify()
