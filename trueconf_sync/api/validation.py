@@ -13,6 +13,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_count",
+    "check_encodable",
     "check_id",
     "check_optional_id",
     "check_text",
@@ -34,6 +35,21 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def check_encodable(name: str, value: str) -> str:
+    """Return ``value`` if it can be sent as UTF-8 (no lone surrogates), else raise ``ValueError``.
+
+    ASCII text (the common case) is known to be fine without looking at its characters.
+    """
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"{name} holds a lone surrogate {value[exc.start]!r} at index {exc.start} (not encodable as UTF-8)"
+            ) from None
+    return value
+
+
 def check_id(name: str, value: Any) -> str:
     """Return ``value`` if it is a non-empty id string without surrounding spaces, else raise."""
     if not isinstance(value, str):
@@ -42,7 +58,7 @@ def check_id(name: str, value: Any) -> str:
         raise ValueError(f"{name} must be a non-empty id without surrounding spaces, got {value!r}")
     if len(value) > _MAX_ID_LENGTH:
         raise ValueError(f"{name} is {len(value)} characters long; the limit is {_MAX_ID_LENGTH}")
-    return value
+    return check_encodable(name, value)
 
 
 def check_optional_id(name: str, value: Any) -> str | None:
@@ -86,7 +102,8 @@ def check_text(
     ``"text"``. The visible length (PROTOCOL §8 counting) must be 1..``limit``.
     """
     if parse_mode is None and type(value) is str and len(value) <= limit and value.strip():
-        return value, ParseMode.TEXT  # the common case: plain text, where every character is visible
+        # the common case: plain text, where every character is visible
+        return check_encodable(name, value), ParseMode.TEXT
     from ..text.formatting import FormattedText, visible_length
 
     own_mode: Any = None
@@ -103,6 +120,7 @@ def check_text(
     mode = check_choice("parse_mode", parse_mode if parse_mode is not None else own_mode or "text", ParseMode)
     if not text.strip():
         raise ValueError(f"{name} must not be empty or only whitespace")
+    check_encodable(name, text)
     length = visible_length(text, mode.value)
     if length > limit:
         raise ValueError(
@@ -120,4 +138,4 @@ def check_title(name: str, value: Any, *, limit: int = MAX_TITLE_LENGTH) -> str:
         raise ValueError(f"{name} must not be empty or only whitespace")
     if len(value) > limit:
         raise ValueError(f"{name} is {len(value)} characters long; the limit is {limit}")
-    return value
+    return check_encodable(name, value)
