@@ -49,8 +49,8 @@ from typing import TypeAlias
 
 import attrs
 
-from ..api.validation import MAX_TEXT_LENGTH
 from ..enums import ParseMode
+from ..limits import MAX_TEXT_LENGTH, check_choice, check_count
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -72,12 +72,7 @@ def _coerce_mode(value: str | ParseMode) -> ParseMode:
     Raises:
         ValueError: ``value`` is not text, markdown or html.
     """
-    if isinstance(value, str) and value.lower() in _MODES:
-        return ParseMode(value.lower())
-    raise ValueError(f"parse_mode must be one of 'text', 'markdown', 'html', got {value!r}")
-
-
-_MODES = frozenset(mode.value for mode in ParseMode)
+    return check_choice("parse_mode", value, ParseMode)
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +305,7 @@ class _Builder:
             ValueError: ``user_id`` is empty.
         """
         if not isinstance(user_id, str) or not user_id.strip():
-            raise ValueError("user_id must be a non-empty string")
+            raise ValueError(f"user_id must be a non-empty str, got {user_id!r}")
         url = user_id if user_id.startswith("trueconf:") else "trueconf:" + user_id
         return self.link(user_id if label is None else label, url)
 
@@ -878,10 +873,7 @@ def split_text(
             unknown ``parse_mode``.
         TypeError: ``limit`` is not an int, or ``text`` not a str.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int):
-        raise TypeError(f"limit must be an int, got {type(limit).__name__}")
-    if limit < 1:
-        raise ValueError(f"limit must be >= 1, got {limit}")
+    check_count("limit", limit, maximum=None)
     raw, mode = _resolve(text, parse_mode)
     if not raw:
         return []

@@ -26,11 +26,25 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import attrs
+
+from ..limits import (
+    BUTTON_COMMAND_LENGTH,
+    BUTTON_COPY_DATA_LENGTH,
+    BUTTON_CUSTOM_DATA_LENGTH,
+    BUTTON_LABEL_LENGTH,
+    COMMAND_ANSWER_TEXT_LENGTH,
+    MAX_BUTTONS,
+    MAX_ROW_BUTTONS,
+    MAX_ROWS,
+    check_bool,
+    check_choice,
+    check_str,
+    check_url,
+)
 
 __all__ = [
     "AnswerLevel",
@@ -45,11 +59,6 @@ __all__ = [
     "command_answer_payload",
     "keyboard_to_wire",
 ]
-
-MAX_ROWS = 8
-MAX_ROW_BUTTONS = 8
-MAX_BUTTONS = 64
-URL_SCHEMES = ("http", "https", "mailto", "trueconf")
 
 
 class _StrEnum(str, enum.Enum):
@@ -85,61 +94,8 @@ class ButtonStyle(_StrEnum):
     SUCCESS = "success"
 
 
-# ---------------------------------------------------------------------------
-# argument checks
-
-
-def _check_str(
-    name: str, value: object, low: int, high: int | None = None, *, ascii_only: bool = False
-) -> str:
-    """Return ``value`` if it is a str of ``low``..``high`` characters.
-
-    Raises:
-        TypeError: not a str.
-        ValueError: too short, too long, or not ASCII when required.
-    """
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    size = len(value)
-    if high is None:
-        if size < low:
-            raise ValueError(f"{name} must not be empty")
-    elif not low <= size <= high:
-        raise ValueError(f"{name} must be {low}-{high} characters long, got {size}")
-    if ascii_only and not value.isascii():
-        raise ValueError(f"{name} must contain only ASCII characters")
-    return value
-
-
-_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-
-
-def _check_url(name: str, value: object) -> str:
-    url = _check_str(name, value, 8, 8095, ascii_only=True)
-    m = _SCHEME_RE.match(url)
-    if m is None or m.group(1).lower() not in URL_SCHEMES:
-        raise ValueError(f"{name} must use one of the schemes {', '.join(URL_SCHEMES)}: {url!r}")
-    return url
-
-
 def _check_style(name: str, value: object) -> ButtonStyle | None:
-    if value is None:
-        return None
-    if isinstance(value, ButtonStyle):
-        return value
-    if isinstance(value, str):
-        try:
-            return ButtonStyle(value.lower())
-        except ValueError:
-            pass
-    allowed = ", ".join(s.value for s in ButtonStyle)
-    raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return value
+    return None if value is None else check_choice(name, value, ButtonStyle)
 
 
 # ---------------------------------------------------------------------------
@@ -211,14 +167,14 @@ def _new_command(
     """
     return Button(
         ButtonKind.COMMAND,
-        label=_check_str("label", label, 1, 32),
-        command=_check_str("command", command, 1, 255, ascii_only=True),
+        label=check_str("label", label, *BUTTON_LABEL_LENGTH),
+        command=check_str("command", command, *BUTTON_COMMAND_LENGTH, ascii_only=True),
         custom_data=None
         if custom_data is None
-        else _check_str("custom_data", custom_data, 1, 4096, ascii_only=True),
-        wait_reply=_check_bool("wait_reply", wait_reply),
-        to=None if to is None else _check_str("to", to, 1),
-        id=None if id is None else _check_str("id", id, 1),
+        else check_str("custom_data", custom_data, *BUTTON_CUSTOM_DATA_LENGTH, ascii_only=True),
+        wait_reply=check_bool("wait_reply", wait_reply),
+        to=None if to is None else check_str("to", to),
+        id=None if id is None else check_str("id", id),
         style=_check_style("style", style),
     )
 
@@ -248,9 +204,9 @@ def _new_url(
     """
     return Button(
         ButtonKind.URL,
-        label=None if label is None else _check_str("label", label, 1, 32),
-        url=_check_url("url", url),
-        id=None if id is None else _check_str("id", id, 1),
+        label=None if label is None else check_str("label", label, *BUTTON_LABEL_LENGTH),
+        url=check_url("url", url),
+        id=None if id is None else check_str("id", id),
         style=_check_style("style", style),
     )
 
@@ -281,10 +237,10 @@ def _new_message(
     """
     return Button(
         ButtonKind.MESSAGE,
-        label=_check_str("label", label, 1, 32),
-        message=_check_str("message", message, 1),
-        draft=_check_bool("draft", draft),
-        id=None if id is None else _check_str("id", id, 1),
+        label=check_str("label", label, *BUTTON_LABEL_LENGTH),
+        message=check_str("message", message),
+        draft=check_bool("draft", draft),
+        id=None if id is None else check_str("id", id),
         style=_check_style("style", style),
     )
 
@@ -313,9 +269,9 @@ def _new_copy(
     """
     return Button(
         ButtonKind.COPY,
-        label=_check_str("label", label, 1, 32),
-        data=_check_str("data", data, 1, 4095),
-        id=None if id is None else _check_str("id", id, 1),
+        label=check_str("label", label, *BUTTON_LABEL_LENGTH),
+        data=check_str("data", data, *BUTTON_COPY_DATA_LENGTH),
+        id=None if id is None else check_str("id", id),
         style=_check_style("style", style),
     )
 
@@ -713,7 +669,7 @@ def _button_from_dict(data: Mapping[Any, Any], where: str) -> Button:
         )
     for key in ("waitReply", "draft"):
         if key in data:
-            _check_bool(f"{where}{key}", data[key])
+            check_bool(f"{where}{key}", data[key])
     for key in _WIRE_KEYS - {"waitReply", "draft"}:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise TypeError(f"{where}{key} must be a str, got {type(data[key]).__name__}")
@@ -817,40 +773,28 @@ class AnswerLevel(_StrEnum):
     CRITICAL = "critical"
 
 
-def _choice(name: str, enum_type: type[_E], value: object) -> _E:
-    if isinstance(value, enum_type):
-        return value
-    if isinstance(value, str):
-        try:
-            return enum_type(value.lower())
-        except ValueError:
-            pass
-    allowed = ", ".join(str(member.value) for member in enum_type)
-    raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-
-
 def _to_answer_type(value: AnswerType | str) -> AnswerType:
-    return _choice("answer_type", AnswerType, value)
+    return check_choice("answer_type", value, AnswerType)
 
 
 def _to_status(value: AnswerStatus | str | None) -> AnswerStatus | None:
-    return None if value is None else _choice("status", AnswerStatus, value)
+    return None if value is None else check_choice("status", value, AnswerStatus)
 
 
 def _to_visibility(value: AnswerVisibility | str | None) -> AnswerVisibility | None:
-    return None if value is None else _choice("visibility", AnswerVisibility, value)
+    return None if value is None else check_choice("visibility", value, AnswerVisibility)
 
 
 def _to_level(value: AnswerLevel | str | None) -> AnswerLevel | None:
-    return None if value is None else _choice("level", AnswerLevel, value)
+    return None if value is None else check_choice("level", value, AnswerLevel)
 
 
 def _validate_command_id(instance: Any, attribute: Any, value: Any) -> None:
-    _check_str("command_id", value, 1)
+    check_str("command_id", value)
 
 
 def _validate_answer_text(instance: Any, attribute: Any, value: Any) -> None:
-    _check_str("text", value, 1, 255, ascii_only=True)
+    check_str("text", value, *COMMAND_ANSWER_TEXT_LENGTH, ascii_only=True)
 
 
 @attrs.frozen
