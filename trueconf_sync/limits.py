@@ -51,19 +51,25 @@ MAX_UINT32 = 2**32 - 1
 #: Longest id (chat, message, user, file) accepted: far above any real one, catches misuse.
 MAX_ID_LENGTH = 1024
 
-#: Inline keyboards (§12.4): rows per keyboard, buttons per row, buttons in all.
+#: Rows of an inline keyboard (§12.4).
 MAX_ROWS = 8
+#: Buttons in one row.
 MAX_ROW_BUTTONS = 8
+#: Buttons in a whole keyboard.
 MAX_BUTTONS = 64
-#: (shortest, longest) of button fields (§12.4), in characters.
+#: (shortest, longest) button ``label``, in characters (§12.4).
 BUTTON_LABEL_LENGTH = (1, 32)
+#: (shortest, longest) ``command`` of a command button (ASCII).
 BUTTON_COMMAND_LENGTH = (1, 255)
+#: (shortest, longest) ``customData`` of a command button (ASCII).
 BUTTON_CUSTOM_DATA_LENGTH = (1, 4096)
+#: (shortest, longest) ``data`` of a copy button.
 BUTTON_COPY_DATA_LENGTH = (1, 4095)
+#: (shortest, longest) ``url`` of a url button (ASCII).
 BUTTON_URL_LENGTH = (8, 8095)
-#: URL schemes a url button may open (§12.4).
+#: URL schemes a url button may open.
 BUTTON_URL_SCHEMES = ("http", "https", "mailto", "trueconf")
-#: (shortest, longest) ``message.text`` of ``answerCommand`` (§12.6).
+#: (shortest, longest) ``message.text`` of ``answerCommand`` (§12.6; ASCII).
 COMMAND_ANSWER_TEXT_LENGTH = (1, 255)
 
 E = TypeVar("E", bound=enum.Enum)
