@@ -1,8 +1,8 @@
-"""Argument checks of the API methods, done before anything is sent.
+"""The argument check of the API that needs the text layer: message text and its parse mode.
 
-The limits and the generic checks live in :mod:`trueconf_sync.limits` (re-exported here for the
-method table); this module adds the one check that needs the text layer: message text, whose
-length is counted in visible characters of its parse mode (PROTOCOL §8).
+Its length is counted in visible characters of the parse mode (PROTOCOL §8). Every other limit
+and check lives in :mod:`trueconf_sync.limits`; the few re-exported here keep older imports
+(``from trueconf_sync.api.validation import check_id``) working.
 """
 
 from __future__ import annotations
@@ -12,32 +12,16 @@ from typing import Any
 from ..enums import ParseMode
 from ..limits import (
     MAX_TEXT_LENGTH,
-    MAX_TITLE_LENGTH,
-    MAX_UINT32,
-    check_bool,
+    check_bool as check_bool,
     check_choice,
-    check_count,
     check_encodable,
-    check_id,
-    check_optional_id,
-    check_title,
+    check_id as check_id,
+    check_optional_id as check_optional_id,
     type_name,
 )
 from ..text.formatting import FormattedText, visible_length
 
-__all__ = [
-    "MAX_TEXT_LENGTH",
-    "MAX_TITLE_LENGTH",
-    "MAX_UINT32",
-    "check_bool",
-    "check_choice",
-    "check_count",
-    "check_encodable",
-    "check_id",
-    "check_optional_id",
-    "check_text",
-    "check_title",
-]
+__all__ = ["MAX_TEXT_LENGTH", "check_text"]
 
 
 def check_text(

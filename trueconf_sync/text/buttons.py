@@ -105,6 +105,11 @@ class _Action(Generic[_P]):
         return value
 
 
+def _button(kind: ButtonKind, id: str | None, style: ButtonStyle | str | None, **fields: Any) -> Button:
+    """A button of ``kind`` with the checked fields, its ``id`` and ``style`` checked here."""
+    return Button(kind, id=None if id is None else check_str("id", id), style=_check_style("style", style), **fields)
+
+
 def _new_command(
     label: str,
     command: str,
@@ -135,8 +140,10 @@ def _new_command(
         ValueError: an argument breaks its limit (the message names it).
         TypeError: an argument has the wrong type.
     """
-    return Button(
+    return _button(
         ButtonKind.COMMAND,
+        id,
+        style,
         label=check_str("label", label, *BUTTON_LABEL_LENGTH),
         command=check_str("command", command, *BUTTON_COMMAND_LENGTH, ascii_only=True),
         custom_data=None
@@ -144,8 +151,6 @@ def _new_command(
         else check_str("custom_data", custom_data, *BUTTON_CUSTOM_DATA_LENGTH, ascii_only=True),
         wait_reply=check_bool("wait_reply", wait_reply),
         to=None if to is None else check_str("to", to),
-        id=None if id is None else check_str("id", id),
-        style=_check_style("style", style),
     )
 
 
@@ -165,19 +170,14 @@ def _new_url(
         id: button id.
         style: :class:`ButtonStyle` or its value.
 
-    Returns:
-        The validated :class:`Button`.
-
-    Raises:
-        ValueError: an argument breaks its limit (the message names it).
-        TypeError: an argument has the wrong type.
+    Returns the validated :class:`Button`; raises as :meth:`Button.command` does.
     """
-    return Button(
+    return _button(
         ButtonKind.URL,
+        id,
+        style,
         label=None if label is None else check_str("label", label, *BUTTON_LABEL_LENGTH),
         url=check_url("url", url),
-        id=None if id is None else check_str("id", id),
-        style=_check_style("style", style),
     )
 
 
@@ -198,20 +198,15 @@ def _new_message(
         id: button id.
         style: :class:`ButtonStyle` or its value.
 
-    Returns:
-        The validated :class:`Button`.
-
-    Raises:
-        ValueError: an argument breaks its limit (the message names it).
-        TypeError: an argument has the wrong type.
+    Returns the validated :class:`Button`; raises as :meth:`Button.command` does.
     """
-    return Button(
+    return _button(
         ButtonKind.MESSAGE,
+        id,
+        style,
         label=check_str("label", label, *BUTTON_LABEL_LENGTH),
         message=check_str("message", message),
         draft=check_bool("draft", draft),
-        id=None if id is None else check_str("id", id),
-        style=_check_style("style", style),
     )
 
 
@@ -230,19 +225,14 @@ def _new_copy(
         id: button id.
         style: :class:`ButtonStyle` or its value.
 
-    Returns:
-        The validated :class:`Button`.
-
-    Raises:
-        ValueError: an argument breaks its limit (the message names it).
-        TypeError: an argument has the wrong type.
+    Returns the validated :class:`Button`; raises as :meth:`Button.command` does.
     """
-    return Button(
+    return _button(
         ButtonKind.COPY,
+        id,
+        style,
         label=check_str("label", label, *BUTTON_LABEL_LENGTH),
         data=check_str("data", data, *BUTTON_COPY_DATA_LENGTH),
-        id=None if id is None else check_str("id", id),
-        style=_check_style("style", style),
     )
 
 
