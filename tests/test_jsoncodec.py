@@ -3,6 +3,7 @@ strict JSON only (errors name the path of the bad value), the same errors on bot
 
 from __future__ import annotations
 
+import ast
 import datetime
 import importlib
 import inspect
@@ -11,6 +12,7 @@ import math
 import sys
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from trueconf_sync.transport import jsoncodec
 
@@ -145,3 +147,68 @@ def test_no_private_json_internals_are_used():
     source = inspect.getsource(jsoncodec)
     for private in ("c_make_encoder", "json.scanner", "scan_once", "json.encoder", "py_"):
         assert private not in source
+
+
+# ---- property: strict JSON or an error naming the path, the same with both backends ------------------
+
+wire_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.text(st.characters(), max_size=8)
+    | st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from(["\ud800", "a\udfff", 2**63, -(2**63) - 1]),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(st.characters(), max_size=4) | st.integers(-3, 3) | st.none(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+def resolve(document, path_text):
+    """The value at ``payload['a'][0]`` inside ``{"payload": document}``: the path is a Python expression."""
+    keys = []
+    node = ast.parse(path_text, mode="eval").body
+    while isinstance(node, ast.Subscript):
+        keys.append(ast.literal_eval(node.slice))
+        node = node.value
+    assert isinstance(node, ast.Name) and node.id == "payload"
+    value = document
+    for key in reversed(keys):
+        value = value[key]
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=wire_values)
+def test_strict_json_or_an_error_naming_the_path(document):
+    frame = {"payload": document}
+    try:
+        expected = json.dumps(frame, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        valid = not _has_big_int(document)
+    except (ValueError, TypeError):
+        valid = False
+    outcomes = []
+    for dumps in (jsoncodec.dumps, jsoncodec._std_dumps):  # the installed backend and the stdlib path
+        try:
+            outcomes.append(("ok", json.loads(dumps(frame))))
+        except (ValueError, TypeError) as exc:
+            outcomes.append((type(exc).__name__, str(exc)))
+    assert outcomes[0] == outcomes[1]  # the same result, or the same error, from both
+    kind, result = outcomes[0]
+    if valid:
+        assert kind == "ok" and result == json.loads(expected)
+    else:
+        assert kind != "ok"
+        path = result.split(": ", 1)[0]
+        assert path == "payload" or path.startswith("payload[")
+        if " key " not in result:  # a bad value: the path leads to it
+            bad = resolve(document, path)
+            assert not isinstance(bad, (dict, list, tuple)) or "Circular" in result
+
+
+def _has_big_int(value):
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**63
+    if isinstance(value, dict):
+        return any(_has_big_int(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_big_int(v) for v in value)
+    return False
