@@ -61,6 +61,14 @@ CASES = [
     ("get_chats", (), {"page": 0}, ValueError, "page"),
     ("get_chats", (), {"count": "10"}, TypeError, "count"),
     ("get_chat_by_id", ("",), {}, ValueError, "chat_id"),
+    # a lone surrogate cannot be sent as UTF-8: refused naming the argument, not the JSON frame
+    ("send_message", ("CHAT", "hi \ud83d"), {}, ValueError, "text holds a lone surrogate '\\ud83d' at index 3"),
+    ("send_message", ("CHAT", "\udc4b" * 5000), {}, ValueError, "text"),
+    ("send_message", ("CHAT", "<b>\ud800</b>"), {"parse_mode": "html"}, ValueError, "text holds a lone surrogate"),
+    ("edit_message", ("MSG", "\ud800"), {}, ValueError, "text holds a lone surrogate"),
+    ("send_message", ("CHAT\ud800", "hi"), {}, ValueError, "chat_id holds a lone surrogate"),
+    ("create_group_chat", ("Team \udfff",), {}, ValueError, "title holds a lone surrogate"),
+    ("create_channel", ("\ud800",), {}, ValueError, "title holds a lone surrogate"),
 ]
 
 
@@ -112,3 +120,38 @@ def test_raw_call_argument_errors(trueconf_server, trueconf_client, method, payl
     with pytest.raises(exc):
         trueconf_client.call_future(method, payload)
     assert_nothing_sent(trueconf_server, trueconf_client, before)
+
+
+RAW_PAYLOADS = [
+    # (payload of client.call, exception, the whole message): strict JSON, the path inside the payload
+    ({"n": float("nan")}, ValueError, "payload['n']: float nan is not valid JSON (floats must be finite)"),
+    ({"n": float("inf")}, ValueError, "payload['n']: float inf is not valid JSON (floats must be finite)"),
+    ({"items": [0, 1, {"n": 10**400}]}, ValueError,
+     "payload['items'][2]['n']: integer of 1329 bits is outside the signed 64-bit range (-2**63 .. 2**63-1)"),
+    ({"n": 2**63}, ValueError,
+     "payload['n']: integer 9223372036854775808 is outside the signed 64-bit range (-2**63 .. 2**63-1)"),
+    ({"chatId": "c", "text": "x\ud800"}, ValueError,
+     "payload['text']: string holds a lone surrogate '\\ud800' at index 1 (not encodable as UTF-8)"),
+    ({"x": {1, 2}}, TypeError, "payload['x']: Object of type set is not JSON serializable"),
+]
+
+
+@pytest.mark.parametrize(("payload", "exc", "message"), RAW_PAYLOADS)
+def test_raw_call_refuses_what_is_not_strict_json_before_sending(trueconf_server, trueconf_client, payload, exc,
+                                                                  message):
+    before = calls_of(trueconf_server)
+    with pytest.raises(exc) as info:
+        trueconf_client.call("getChats", payload)
+    assert str(info.value) == message
+    with pytest.raises(exc) as info:
+        trueconf_client.call_future("getChats", payload)
+    assert str(info.value) == message
+    assert_nothing_sent(trueconf_server, trueconf_client, before)
+
+
+def test_raw_call_sends_what_is_strict_json(trueconf_server, trueconf_client, alice_chat):
+    text = "\U0001F600 order 123456789012345678901234567890 is null"  # looks like a big number / null
+    content = {"text": text, "parseMode": "text"}
+    answer = trueconf_client.call("sendMessage", {"chatId": alice_chat, "content": content})
+    stored = {m["messageId"]: m for m in trueconf_server.chat_messages(alice_chat)}
+    assert stored[answer["messageId"]]["content"]["text"] == text

@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..enums import ActivityType, ParseMode, Role
 from ..errors import ProtocolError
+from ..limits import (
+    MAX_TEXT_LENGTH,
+    check_bool,
+    check_choice,
+    check_count,
+    check_id,
+    check_optional_id,
+    check_title,
+)
 from .converter import converter
 from .method import Payload, api
 from .models import (
@@ -32,16 +41,7 @@ from .models import (
     UploadLimits,
 )
 from .models.chat import Chat, ChatList
-from .validation import (
-    MAX_TEXT_LENGTH,
-    check_bool,
-    check_choice,
-    check_count,
-    check_id,
-    check_optional_id,
-    check_text,
-    check_title,
-)
+from .validation import check_text
 
 if TYPE_CHECKING:
     from ..text.formatting import FormattedText

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union
 from urllib.parse import quote, unquote
 
 from ..api.models import ButtonClicked
+from ..limits import BUTTON_CUSTOM_DATA_LENGTH
 from .filters import Filter, FilterLike, FilterResult, as_filter, resolve_all
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ else:
 
 __all__ = ["MAX_CUSTOM_DATA", "CallbackData", "CallbackDataFilter"]
 
-MAX_CUSTOM_DATA = 4096
+MAX_CUSTOM_DATA = BUTTON_CUSTOM_DATA_LENGTH[1]
 T = TypeVar("T", bound="CallbackData")
 _SCALARS = (str, int, float, bool, uuid.UUID)
 
