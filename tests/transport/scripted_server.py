@@ -134,12 +134,16 @@ class Peer:
                     return message  # type: ignore[no-any-return]
 
     def drain(self, timeout: float = 5.0) -> None:
-        """Record whatever the client sends until it closes the stream (or ``timeout``)."""
+        """Record whatever the client sends until it closes the stream (or ``timeout``); a Close
+        from the client is answered with a Close (the closing handshake)."""
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                self.read_frame(max(0.0, deadline - time.monotonic()))
-        except (EOFError, TimeoutError):
+                opcode, payload = self.read_frame(max(0.0, deadline - time.monotonic()))
+                if opcode == OP_CLOSE:
+                    self.send(frame(OP_CLOSE, payload[:2]))
+                    return
+        except (EOFError, TimeoutError, OSError):
             pass
 
     def wait_close(self, timeout: float = 5.0) -> int | None:
@@ -213,12 +217,12 @@ class ScriptedServer:
 
     def stop(self) -> None:
         self._stopped = True
-        self._listener.close()
-        for peer in self.peers:
+        for sock in [self._listener] + [peer.sock for peer in self.peers]:
             try:
-                peer.sock.close()
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept or recv
             except OSError:
                 pass
+            sock.close()
         self._thread.join(5)
 
     @property
