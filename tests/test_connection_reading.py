@@ -103,7 +103,7 @@ def test_a_dropped_link_ends_a_call_that_is_reading_at_once(trueconf_server, tru
     from trueconf_sync import ConnectionLostError
 
     client = trueconf_client_factory(auto_reconnect=False)
-    chat = client.create_p2p_chat(alice.user_id)
+    client.create_p2p_chat(alice.user_id)
     trueconf_server.withhold_responses("getChats")
     box = {}
     caller = threading.Thread(target=lambda: box.setdefault("error", _error_of(lambda: client.get_chats(timeout=30))))

@@ -9,7 +9,7 @@ import pytest
 
 from trueconf_sync import Client
 
-from .scripted_server import ScriptedServer, Script
+from .scripted_server import Script, ScriptedServer
 
 
 @pytest.fixture

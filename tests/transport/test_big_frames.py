@@ -23,7 +23,7 @@ def test_an_answer_ahead_of_a_slow_big_frame_is_delivered_at_once(scripted):
         peer.send(answer + big[:50_000])  # one segment: the answer, then the start of the big event
         peer.send_slowly(big[50_000:], 100_000, 0.2)  # the rest trickles in over ~4 s
 
-    server, client = scripted(script, connect=False)
+    _server, client = scripted(script, connect=False)
     client.on_message(lambda m: (handled.append(m.text), got.set()))
     client.connect()
     assert client.call("x", {}, timeout=2) == {"v": 42}
@@ -44,7 +44,7 @@ def test_text_frames_at_length_boundaries(scripted, size):
         assert len(padded) == size
         peer.send(frame(0x1, padded))
 
-    server, client = scripted(script)
+    _server, client = scripted(script)
     assert client.call("x", {})["v"] == sent[0]
 
 

@@ -56,7 +56,7 @@ def test_events_written_before_a_reset_are_all_handled_while_callers_keep_callin
         peer.reset()
 
     handled: list[str] = []
-    server, client = scripted(script, connect=False)
+    _server, client = scripted(script, connect=False)
     client.on_message(lambda m: handled.append(m.text))
     client.connect()
     stop = threading.Event()

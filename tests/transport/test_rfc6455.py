@@ -56,7 +56,7 @@ def _after_request(*chunks: bytes, then_wait: bool = True):
 
 
 def test_a_server_close_is_answered_with_the_same_code_and_named_in_the_error(scripted):
-    server, client = scripted(_after_request(close_frame(1001, "maintenance".encode())))
+    server, client = scripted(_after_request(close_frame(1001, b"maintenance")))
     error = _call_error(client)
     assert "1001" in str(error) and "going away" in str(error) and "maintenance" in str(error)
     assert _wait(lambda: server.peer.eof)
@@ -155,7 +155,7 @@ def test_valid_utf8_split_inside_a_character_and_pings_between_fragments(scripte
 
     def script(peer: Peer) -> None:
         request = peer.next_request("x")
-        body = ('{"type":2,"id":%d,"payload":{"v":"' % request["id"]).encode() + euro + b'"}}'
+        body = f'{{"type":2,"id":{request["id"]},"payload":{{"v":"'.encode() + euro + b'"}}'
         cut = len(body) - 4
         peer.send(frame(OP_TEXT, body[:cut - 1], fin=False) + frame(OP_PING, b"1")
                   + frame(OP_CONT, body[cut - 1:cut], fin=False) + frame(OP_PING, b"2")
@@ -212,7 +212,7 @@ def test_binary_frames_are_ignored_and_the_connection_stays(scripted):
         request = peer.next_request("x")
         peer.send(frame(OP_BINARY, b"\xff\x00") + text({"type": 2, "id": request["id"], "payload": {"ok": 1}}))
 
-    server, client = scripted(script)
+    _server, client = scripted(script)
     assert client.call("x", {}) == {"ok": 1}
 
 
@@ -229,7 +229,7 @@ def test_json_v1_is_offered_and_a_server_selecting_no_subprotocol_is_accepted(sc
 
 
 def test_a_server_selecting_another_subprotocol_is_refused_clearly(scripted):
-    server, client = scripted(lambda peer: None, subprotocol="xml.v9", connect=False)
+    _server, client = scripted(lambda peer: None, subprotocol="xml.v9", connect=False)
     with pytest.raises(ConnectionLostError, match="subprotocol"):
         client.connect()
 

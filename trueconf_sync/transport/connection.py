@@ -37,28 +37,21 @@ from typing import Any
 import websocket
 
 from ..errors import (
-    ApiError,
-    AuthError,
     BlockingCallError,
     ConnectionLostError,
-    ProtocolError,
     RequestTimeoutError,
 )
 from . import jsoncodec
 from .frames import (
-    OP_BINARY,
     OP_CLOSE,
-    OP_PING,
     OP_PONG,
     OP_TEXT,
-    FrameError,
     FrameReader,
     Masker,
-    describe_close,
-    parse_close,
 )
 from .heartbeat import run_heartbeat
 from .pending import Notify, Pending
+from .reader import _api_error, run_reader  # noqa: F401 - _api_error: where callers and tests find it
 
 __all__ = ["SUBPROTOCOL", "Connection", "Pending"]
 
@@ -78,7 +71,6 @@ for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT"
     if hasattr(socket, _name):
         _SOCKOPT.append((socket.IPPROTO_TCP, getattr(socket, _name), _value))
 
-_AUTH_CODES = frozenset({201, 202, 203, 204})
 #: The subprotocol we offer; a server that selects none is accepted too (PROTOCOL §1.1).
 SUBPROTOCOL = "json.v1"
 #: Longest wait for the server's Close (and for room to write ours) when closing.
@@ -170,7 +162,7 @@ class Connection:
         self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
-        self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
+        self._reader = threading.Thread(target=run_reader, args=(self,), name=f"{name}-reader", daemon=True)
         self._heartbeat = threading.Thread(target=run_heartbeat, args=(self,), name=f"{name}-heartbeat",
                                            daemon=True)
         self._reader.start()
@@ -404,146 +396,9 @@ class Connection:
         self._keepalive, self._keepalive_every = keepalive, keepalive_every
         self._hold = hold
 
-    def _wait_for_room(self, hold: Callable[[], bool]) -> None:
-        """Reader thread: wait while the event queue is full and no call is pending."""
-        if not hold():
-            self._hold = None
-            return
-        if self._pending:
-            return  # answers are awaited: read on (events wait in the queue beyond its limit)
-        self._reply_acks()
-        self.reading_paused = True
-        last = float("-inf")
-        try:
-            while not self._closed and not self._pending and hold():
-                keepalive = self._keepalive
-                if keepalive is not None and _monotonic() - last >= self._keepalive_every:
-                    last = _monotonic()
-                    keepalive()
-                with self._wake:
-                    if not self._pending and not self._closed:
-                        self._wake.wait(0.01)
-        finally:
-            self.reading_paused = False
-        if not hold():
-            self._hold = None
-
     def _wake_reader(self) -> None:
         with self._wake:
             self._wake.notify_all()
-
-    # ---- receiving (reader thread) -----------------------------------------------------------
-
-    def _read_loop(self) -> None:
-        self._reader_ident = _get_ident()
-        read = self._frames.read
-        error: ConnectionLostError | None = None
-        try:
-            while error is None:
-                frames = read()
-                self.last_frame_at = _monotonic()
-                if frames:
-                    error = self._process(frames)
-        except FrameError as exc:
-            error = ConnectionLostError(f"the connection failed ({describe_close(exc.code)}): {exc}")
-            if not self._closed:
-                self._send_close(exc.code)
-        except EOFError as exc:
-            error = ConnectionLostError(f"{exc} without a close frame")
-        except Exception as exc:  # noqa: BLE001 - any socket error ends the connection
-            error = ConnectionLostError(f"connection lost: {_describe(exc)}")
-        finally:
-            self._reader_ident = None  # idents are reused once the thread has ended
-            self._peer_closed.set()
-        if not self._closed:
-            self._lose(error)
-
-    def _process(self, frames: list[tuple[int, Any]]) -> ConnectionLostError | None:
-        """Handle frames; return the reason when a Close frame ended the stream."""
-        handle = self._handle_text
-        self._acks = []
-        try:
-            for opcode, data in frames:
-                hold = self._hold
-                if hold is not None:
-                    self._wait_for_room(hold)
-                if opcode == OP_TEXT:
-                    handle(data)
-                elif opcode == OP_PING:
-                    self._reply(data, OP_PONG)
-                elif opcode == OP_PONG:
-                    self._last_pong_at = self.last_frame_at
-                elif opcode == OP_CLOSE:
-                    self._reply_acks()
-                    return self._server_closed(data)
-                elif opcode == OP_BINARY:
-                    log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
-            self._reply_acks()
-        finally:
-            self._acks = None
-        return None
-
-    def _reply(self, payload: bytes, opcode: int) -> None:
-        """Send from the reader; a failed write only stops sending (the reader reads on)."""
-        if self._failing is None:
-            try:
-                self._send_frame(payload, opcode)
-            except ConnectionLostError:
-                pass
-
-    def _reply_acks(self) -> None:
-        if self._acks and self._failing is None:
-            try:
-                self._flush_acks()
-            except ConnectionLostError:
-                pass
-
-    def _server_closed(self, payload: bytes) -> ConnectionLostError:
-        """The server's Close: answer it (echo its code, 1000 when it sent none) unless we sent ours."""
-        code, reason = parse_close(payload)  # FrameError (1002) when invalid: never echoed
-        if not self._closed:
-            self._send_close(1000 if code is None else code)
-        how = describe_close(code, reason) if code is not None else "no close code"
-        return ConnectionLostError(f"the server closed the connection ({how})")
-
-    def _handle_text(self, data: Any) -> None:
-        try:
-            frame = _loads(data)
-        except (ValueError, RecursionError) as exc:
-            log.warning("ignoring a frame that is not valid JSON (%d chars): %s", len(data), type(exc).__name__)
-            return
-        if type(frame) is not dict:
-            log.warning("ignoring a frame that is not a JSON object")
-            return
-        kind = frame.get("type")
-        if kind == 2:
-            self._resolve(frame)
-        elif kind == 1:
-            try:
-                self._on_request(self, frame)
-            except Exception:
-                log.exception("error while queueing server request %r", frame.get("method"))
-        else:
-            log.warning("ignoring a frame of unknown type %r", kind)
-
-    def _resolve(self, frame: dict[str, Any]) -> None:
-        request_id = frame.get("id")
-        pending = self._pending.pop(request_id, None) if type(request_id) is int else None
-        if pending is None:
-            log.debug("response to unknown or expired request id %r", frame.get("id"))
-            return
-        payload = frame.get("payload")
-        if type(payload) is dict:
-            code = payload.get("errorCode")
-            if code:  # missing or 0 means success (PROTOCOL §1.2)
-                pending.fail(_api_error(code, payload, pending.method))
-                return
-        try:
-            result = pending.parse(payload)
-        except Exception as exc:  # noqa: BLE001
-            pending.fail(ProtocolError(f"{pending.method}: unreadable response: {exc}"))
-            return
-        pending.succeed(result)
 
     # ---- closing --------------------------------------------------------------------------
 
@@ -616,16 +471,6 @@ class Connection:
             sock.close()
         except OSError:
             pass
-
-
-def _api_error(code: Any, payload: dict[str, Any], method: str) -> ApiError:
-    try:
-        number = int(code)
-    except (TypeError, ValueError):
-        number = -1
-    if (method == "auth" and number in _AUTH_CODES) or number == 203:
-        return AuthError(number, payload, method=method)
-    return ApiError(number, payload, method=method)
 
 
 def _describe(exc: BaseException) -> str:

@@ -259,8 +259,9 @@ class FrameReader:
             self._frags.append(self._text_part(payload, bool(fin)) if self._decoder else bytes(payload))
             if fin:
                 parts, self._frags = self._frags, []
-                joined = "".join(parts) if self._decoder else b"".join(parts)
-                out.append((self._frag_op, joined))
+                first = self._frag_op
+                assert first is not None  # a continuation without a start was refused from its header
+                out.append((first, "".join(parts) if self._decoder else b"".join(parts)))
                 self._frag_op, self._frag_size, self._decoder = None, 0, None
             return
         if fin:
