@@ -136,6 +136,7 @@ class HandlerWorkers:
             connection.pause_reading(self._wait_for_room, keepalive, keepalive_every)
 
     _warned_at = float("-inf")
+    _over_warned_at = float("-inf")
 
     def _wait_for_room(self) -> bool:
         """True while the reader should wait for room in the queue (the connection's pause test)."""
@@ -144,7 +145,8 @@ class HandlerWorkers:
         now = time.monotonic()
         if now - self._warned_at >= 60.0:  # a slow handler can fill the queue on every event
             self._warned_at = now
-            log.warning("event queue full (%d); reading paused until handlers catch up", self._max_queued)
+            log.warning("event queue full (%d); reading paused until handlers catch up (while no call waits "
+                        "for an answer)", self._max_queued)
         return True
 
     def _over_limit(self, queued: int) -> None:
@@ -153,8 +155,6 @@ class HandlerWorkers:
             self._over_warned_at = now
             log.warning("event queue over its limit (%d of %d): reading on while calls wait for answers",
                         queued + 1, self._max_queued)
-
-    _over_warned_at = float("-inf")
 
     def stop(self, timeout: float = 5.0) -> int:
         """Let queued events finish for up to ``timeout`` s, stop the workers; return how many were left."""

@@ -162,6 +162,8 @@ def handle_text(conn: Connection, data: Any) -> None:
     if kind == 2:
         resolve(conn, frame)
     elif kind == 1:
+        if conn._closed:  # closed by its owner, waiting for the server's Close: left unacked
+            return
         try:
             conn._on_request(conn, frame)
         except Exception:
