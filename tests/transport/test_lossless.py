@@ -87,6 +87,7 @@ def test_answers_and_events_before_a_protocol_error_are_delivered(scripted):
     assert _wait(lambda: len(handled) == 2)
     assert handled == ["first", "second"]
     assert _wait(lambda: client.state != "connected")
+    assert _wait(lambda: server.peer.eof)
     assert server.peer.close_codes == [1002]
 
 

@@ -101,8 +101,8 @@ def test_close_sends_1000_and_waits_for_the_servers_close(scripted):
         code = peer.wait_close()
         assert code == 1000
         time.sleep(0.2)
-        peer.send(close_frame(1000))
         answered.set()
+        peer.send(close_frame(1000))
 
     server, client = scripted(script)
     started = time.monotonic()
