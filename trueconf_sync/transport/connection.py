@@ -370,13 +370,14 @@ class Connection:
 
     def _send_close(self, code: int, wait: float = CLOSE_WAIT) -> bool:
         """Write a Close frame with ``code`` once (bounded: never waits long for the lock or for room)."""
+        end = _monotonic() + wait
         if not self._send_lock.acquire(timeout=wait):
             return False
         try:
             if self._close_sent:
                 return False
             self._close_sent = True
-            if not select.select((), (self._sock,), (), wait)[1]:
+            if not select.select((), (self._sock,), (), max(0.0, end - _monotonic()))[1]:
                 return False
             self._sends += 1
             self._sock.sendall(self._masker.frame(code.to_bytes(2, "big"), OP_CLOSE))
