@@ -176,6 +176,11 @@ class Connection:
         return self._closed
 
     @property
+    def close_error(self) -> ConnectionLostError | None:
+        """Why the connection ended (None while it is open)."""
+        return self._close_error if self._closed else None
+
+    @property
     def pending_count(self) -> int:
         """Number of requests waiting for a response."""
         return len(self._pending)
