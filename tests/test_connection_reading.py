@@ -1,5 +1,5 @@
-"""Who reads the socket: a blocking caller reads its own answer while the reader thread is parked,
-and hands the socket back for everything else (events, answers to futures) without delaying it."""
+"""Who reads the socket: only the connection's reader thread. Blocking calls, futures and bulk
+requests wait for it; events and answers are never held back by a caller waiting."""
 
 from __future__ import annotations
 
@@ -9,14 +9,23 @@ import time
 from trueconf_sync import Message
 
 
-def test_sequential_calls_read_their_own_answers(trueconf_client, alice_chat):
+def test_only_the_reader_thread_reads_answers(trueconf_client, alice_chat):
     conn = trueconf_client._conn
-    readers = [conn.call("getChats", {"count": 5, "page": 1}, lambda p: threading.current_thread(), 5)
-               for _ in range(30)]
-    # The first answer comes through the reader thread, which then parks; back-to-back calls after
-    # it read their answers themselves (a busy machine may let the park lapse now and then).
-    assert readers.count(threading.current_thread()) >= 1
-    assert all(t is threading.current_thread() or t.name.endswith("-reader") for t in readers)
+    parse = lambda payload: threading.current_thread().name  # noqa: E731 - runs where the answer is read
+    blocking = [conn.call("getChats", {"count": 5, "page": 1}, parse, 5) for _ in range(30)]
+    futures = [conn.request("getChats", {"count": 5, "page": 1}, parse, 5).result(5) for _ in range(5)]
+    bulk: list[str] = []
+    done = threading.Event()
+
+    def notify(index, result, error):
+        bulk.append(result)
+        if len(bulk) == 5:
+            done.set()
+
+    conn.request_many("getChats", [{"count": 5, "page": 1}] * 5, parse, 5, notify)
+    assert done.wait(5)
+    names = set(blocking) | set(futures) | set(bulk)
+    assert len(names) == 1 and names.pop().endswith("-reader")
     assert trueconf_client.send_message(alice_chat, "still fine").chat_id == alice_chat
 
 
@@ -24,7 +33,6 @@ def test_an_event_arriving_while_a_caller_reads_reaches_its_handler_at_once(
         trueconf_server, trueconf_client, alice, alice_chat):
     got = threading.Event()
     trueconf_client.on_message(lambda message: got.set() if message.text == "during the call" else None)
-    trueconf_client.send_message(alice_chat, "park the reader")  # the next call reads by itself
     trueconf_server.withhold_responses("getChats")
     box = {}
     caller = threading.Thread(target=lambda: box.setdefault("chats", trueconf_client.get_chats(timeout=10)))
@@ -39,7 +47,6 @@ def test_an_event_arriving_while_a_caller_reads_reaches_its_handler_at_once(
 
 
 def test_a_future_answered_while_a_caller_reads_completes(trueconf_server, trueconf_client, alice_chat):
-    trueconf_client.send_message(alice_chat, "park the reader")
     trueconf_server.withhold_responses("getChats")
     box = {}
     caller = threading.Thread(target=lambda: box.setdefault("chats", trueconf_client.get_chats(timeout=10)))
@@ -73,7 +80,6 @@ def test_events_between_sequential_calls_are_not_held_back(trueconf_server, true
 def test_closing_ends_a_call_that_is_reading_at_once(trueconf_server, trueconf_client, alice_chat):
     from trueconf_sync import ClientClosedError
 
-    trueconf_client.send_message(alice_chat, "park the reader")
     trueconf_server.withhold_responses("getChats")
     box = {}
 
@@ -97,8 +103,7 @@ def test_a_dropped_link_ends_a_call_that_is_reading_at_once(trueconf_server, tru
     from trueconf_sync import ConnectionLostError
 
     client = trueconf_client_factory(auto_reconnect=False)
-    chat = client.create_p2p_chat(alice.user_id)
-    client.send_message(chat, "park the reader")
+    client.create_p2p_chat(alice.user_id)
     trueconf_server.withhold_responses("getChats")
     box = {}
     caller = threading.Thread(target=lambda: box.setdefault("error", _error_of(lambda: client.get_chats(timeout=30))))
@@ -118,17 +123,14 @@ def _error_of(fn):
     return None
 
 
-def test_a_link_dropped_while_nobody_reads_is_noticed_before_the_next_call(
-        trueconf_server, trueconf_client_factory, alice, monkeypatch):
-    from trueconf_sync.transport import connection
-
-    monkeypatch.setattr(connection, "PARK_SECONDS", 5.0)  # the reader stays parked: nobody reads
+def test_a_link_dropped_between_calls_is_noticed_by_the_reader(
+        trueconf_server, trueconf_client_factory, alice, wait_until):
     client = trueconf_client_factory(reconnect_max_delay=0.2)
     chat = client.create_p2p_chat(alice.user_id)
-    client.send_message(chat, "park the reader")
+    client.send_message(chat, "before the drop")
     trueconf_server.drop_connections()
-    trueconf_server.wait_for(lambda s: s.stats["connections"] == 0)  # the reset has been sent
-    # Not sent into the dead socket (that would fail it): the hang-up is noticed, the client
-    # reconnects, and the call goes out on the new connection.
+    # No call is made: the reader thread sees the end of the stream by itself and the client
+    # reconnects; the next call goes out on the new connection.
+    wait_until(lambda: client.reconnects == 1 and client.state == "connected")
     assert client.send_message(chat, "after the drop").chat_id == chat
     assert client.reconnects == 1 and trueconf_server.stats["total_connections"] == 2

@@ -1,4 +1,4 @@
-"""trueconf_sync.frames: masked client frames out, the buffered frame reader in (over a socketpair)."""
+"""trueconf_sync.transport.frames: masked client frames out, the incremental frame reader in (over a socketpair)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from trueconf_sync.transport.frames import (
     FrameError,
     FrameReader,
     Masker,
+    describe_close,
     mask,
+    parse_close,
 )
 
 
@@ -84,11 +86,19 @@ def parse_key(frame: bytes) -> bytes:
     return frame[2:6]
 
 
+def read_until(reader: FrameReader, count: int) -> list[tuple[int, object]]:
+    """Read until ``count`` frames came (each read is one recv and may complete none)."""
+    got: list[tuple[int, object]] = []
+    while len(got) < count:
+        got.extend(reader.read())
+    return got
+
+
 def test_a_burst_of_frames_comes_out_of_one_read(pair):
     a, b = pair
     a.sendall(b"".join(server_frame(OP_TEXT, f'{{"n":{i}}}'.encode()) for i in range(50)))
     frames = FrameReader(b).read()
-    assert frames == [(OP_TEXT, f'{{"n":{i}}}'.encode()) for i in range(50)]
+    assert frames == [(OP_TEXT, f'{{"n":{i}}}') for i in range(50)]
 
 
 class Trickle:
@@ -103,14 +113,19 @@ class Trickle:
         chunk, self.data = self.data[:1], self.data[1:]
         return chunk
 
+    def recv_into(self, view: memoryview) -> int:
+        chunk = self.recv(1)
+        view[:len(chunk)] = chunk
+        return len(chunk)
+
 
 def test_frames_split_at_every_byte_are_reassembled():
-    data = server_frame(OP_TEXT, b"hello") + server_frame(OP_TEXT, b"x" * 300) + server_frame(OP_PING, b"p")
+    big = b"x" * (RECV_SIZE + 10)
+    data = (server_frame(OP_TEXT, "hellö".encode()) + server_frame(OP_TEXT, b"x" * 300) + server_frame(OP_PING, b"p")
+            + server_frame(OP_BINARY, big))
     trickle = Trickle(data)
-    reader, got = FrameReader(trickle), []
-    while len(got) < 3:
-        got.extend(reader.read())
-    assert got == [(OP_TEXT, b"hello"), (OP_TEXT, b"x" * 300), (OP_PING, b"p")]
+    got = read_until(FrameReader(trickle), 4)
+    assert got == [(OP_TEXT, "hellö"), (OP_TEXT, "x" * 300), (OP_PING, b"p"), (OP_BINARY, big)]
     assert trickle.calls == len(data)
 
 
@@ -118,33 +133,65 @@ def test_large_frame_is_read_into_place(pair):
     a, b = pair
     payload = os.urandom(3 * RECV_SIZE + 17)
     feeder = _feed(a, server_frame(OP_BINARY, payload) + server_frame(OP_TEXT, b"after"))
-    reader = FrameReader(b)
-    got = reader.read()
-    while len(got) < 2:
-        got.extend(reader.read())
+    got = read_until(FrameReader(b), 2)
     feeder.join()
-    assert got == [(OP_BINARY, payload), (OP_TEXT, b"after")]
+    assert got == [(OP_BINARY, payload), (OP_TEXT, "after")]
+
+
+def test_frames_ahead_of_a_large_frame_come_out_before_it_is_complete(pair):
+    a, b = pair
+    big = server_frame(OP_TEXT, b"y" * (2 * RECV_SIZE))
+    a.sendall(server_frame(OP_TEXT, b"first") + server_frame(OP_PING, b"!") + big[:1000])
+    reader = FrameReader(b)
+    assert reader.read() == [(OP_TEXT, "first"), (OP_PING, b"!")]  # not waiting for the big one
+    feeder = _feed(a, big[1000:])
+    assert read_until(reader, 1) == [(OP_TEXT, "y" * (2 * RECV_SIZE))]
+    feeder.join()
 
 
 def test_fragments_with_a_ping_in_between(pair):
     a, b = pair
     a.sendall(server_frame(OP_TEXT, b"one ", fin=False) + server_frame(OP_PING, b"!")
               + server_frame(OP_CONT, b"two ", fin=False) + server_frame(OP_CONT, b"three"))
-    reader, got = FrameReader(b), []
-    while len(got) < 2:
-        got.extend(reader.read())
-    assert got == [(OP_PING, b"!"), (OP_TEXT, b"one two three")]
+    assert read_until(FrameReader(b), 2) == [(OP_PING, b"!"), (OP_TEXT, "one two three")]
 
 
-def test_a_masked_server_frame_is_unmasked(pair):
+def test_utf8_split_inside_a_character_across_fragments(pair):
+    a, b = pair
+    euro = "€".encode()
+    a.sendall(server_frame(OP_TEXT, euro[:1], fin=False) + server_frame(OP_CONT, euro[1:2], fin=False)
+              + server_frame(OP_CONT, euro[2:]))
+    assert read_until(FrameReader(b), 1) == [(OP_TEXT, "€")]
+
+
+@pytest.mark.parametrize("data", [
+    server_frame(OP_TEXT, b"\xed\xa0\x80"),  # a surrogate
+    server_frame(OP_TEXT, b"\xc0\xaf"),  # overlong
+    server_frame(OP_TEXT, b"ok \xff"),
+    server_frame(OP_TEXT, b"\xe2\x82"),  # cut short
+    server_frame(OP_TEXT, b"\xed", fin=False) + server_frame(OP_CONT, b"\xa0\x80"),
+    server_frame(OP_TEXT, b"a", fin=False) + server_frame(OP_CONT, b"\xe2\x82"),
+])
+def test_invalid_utf8_text_is_error_1007(pair, data):
+    a, b = pair
+    a.sendall(data)
+    with pytest.raises(FrameError, match="UTF-8") as info:
+        read_until(FrameReader(b), 1)
+    assert info.value.code == 1007
+
+
+def test_a_masked_server_frame_is_refused(pair):
     a, b = pair
     a.sendall(server_frame(OP_TEXT, b'{"type":2}', key=b"\x01\x02\x03\x04"))
-    assert FrameReader(b).read() == [(OP_TEXT, b'{"type":2}')]
+    with pytest.raises(FrameError, match="masked") as info:
+        FrameReader(b).read()
+    assert info.value.code == 1002
 
 
 @pytest.mark.parametrize(("data", "words"), [
     (server_frame(OP_TEXT, b"x", rsv=0x40), "reserved bits"),
     (server_frame(0x3, b"x"), "reserved opcode"),
+    (server_frame(0xB, b"x"), "reserved opcode"),
     (server_frame(OP_CONT, b"x"), "continuation"),
     (server_frame(OP_PING, b"x", fin=False), "control frame"),
     (server_frame(OP_PONG, b"x" * 126), "control frame"),
@@ -154,35 +201,78 @@ def test_framing_errors(pair, data, words):
     a, b = pair
     a.sendall(data)
     reader = FrameReader(b)
-    with pytest.raises(FrameError, match=words):
+    with pytest.raises(FrameError, match=words) as info:
         reader.read()
         reader.read()
+    assert info.value.code == 1002
 
 
-def test_oversized_messages_are_refused(pair):
+def test_errors_are_decided_from_the_header(pair):
     a, b = pair
-    a.sendall(server_frame(OP_TEXT, b"x" * 200))
-    with pytest.raises(FrameError, match="exceeds the limit of 100"):
+    a.sendall(server_frame(OP_PING, b"x" * 200)[:4])  # only the header of an oversized ping
+    with pytest.raises(FrameError, match="control frame"):
+        FrameReader(b).read()
+
+
+def test_frames_before_an_error_come_out_first(pair):
+    a, b = pair
+    a.sendall(server_frame(OP_TEXT, b"good") + server_frame(OP_TEXT, b"x", rsv=0x20))
+    reader = FrameReader(b)
+    assert reader.read() == [(OP_TEXT, "good")]
+    with pytest.raises(FrameError, match="reserved bits"):
+        reader.read()
+
+
+def test_oversized_messages_are_refused_from_the_header(pair):
+    a, b = pair
+    a.sendall(server_frame(OP_TEXT, b"x" * 200)[:4])
+    with pytest.raises(FrameError, match="more than 100 bytes") as info:
         FrameReader(b, max_message=100).read()
+    assert info.value.code == 1009
     a.sendall(server_frame(OP_TEXT, b"x" * 60, fin=False) + server_frame(OP_CONT, b"y" * 60))
-    with pytest.raises(FrameError, match="fragmented message exceeds"):
-        FrameReader(b, max_message=100).read()
+    with pytest.raises(FrameError, match="more than 100 bytes"):
+        read_until(FrameReader(b, max_message=100), 1)
 
 
 def test_end_of_stream(pair):
     a, b = pair
     a.sendall(server_frame(OP_CLOSE, (1000).to_bytes(2, "big"))[:3])  # half a frame, then EOF
     a.shutdown(socket.SHUT_WR)
-    with pytest.raises(EOFError):
-        FrameReader(b).read()
+    with pytest.raises(EOFError, match="middle of a frame"):
+        read_until(FrameReader(b), 1)
 
 
-def test_wait_false_returns_nothing_and_keeps_the_partial_frame(pair):
+def test_a_partial_frame_stays_buffered_between_reads(pair):
     a, b = pair
     frame = server_frame(OP_TEXT, b"complete later")
     a.sendall(frame[:5])
     reader = FrameReader(b)
-    answers = iter([True, False])
-    assert reader.read(lambda: next(answers)) == []  # read the first 5 bytes, then "deadline"
+    assert reader.read() == []
     a.sendall(frame[5:])
-    assert reader.read(lambda: True) == [(OP_TEXT, b"complete later")]
+    assert reader.read() == [(OP_TEXT, "complete later")]
+
+
+@pytest.mark.parametrize(("payload", "expected"), [
+    (b"", (None, "")),
+    ((1000).to_bytes(2, "big"), (1000, "")),
+    ((1001).to_bytes(2, "big") + "bye ü".encode(), (1001, "bye ü")),
+    ((4999).to_bytes(2, "big"), (4999, "")),
+    ((1014).to_bytes(2, "big"), (1014, "")),
+])
+def test_parse_close(payload, expected):
+    assert parse_close(payload) == expected
+
+
+@pytest.mark.parametrize("payload", [b"\x03", (1005).to_bytes(2, "big"), (1006).to_bytes(2, "big"),
+                                     (1004).to_bytes(2, "big"), (1015).to_bytes(2, "big"), (999).to_bytes(2, "big"),
+                                     (2000).to_bytes(2, "big"), (5000).to_bytes(2, "big"),
+                                     (1000).to_bytes(2, "big") + b"\xff"])
+def test_invalid_close_payloads(payload):
+    with pytest.raises(FrameError) as info:
+        parse_close(payload)
+    assert info.value.code == 1002
+
+
+def test_describe_close():
+    assert describe_close(1001, "maintenance") == "1001 going away: 'maintenance'"
+    assert describe_close(4000) == "4000 application code"

@@ -1,5 +1,6 @@
 """Property: whatever frames the server sends (valid, malformed, mixed), the reader neither crashes
-nor hangs, the connection stays up and the client keeps answering."""
+nor hangs, the connection stays up and the client keeps answering. Text that is not UTF-8 breaks
+RFC 6455 and fails the connection (1007); the client reconnects and hands none of it on."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ def _mutated(value):
     return st.one_of(st.just(value), json_values)
 
 
+#: What the module's client handed to its handlers.
+HANDLED: list[object] = []
+
 valid_events = st.sampled_from(EXAMPLES)
 mutated_events = st.sampled_from(EXAMPLES).flatmap(lambda frame: st.fixed_dictionaries({
     "type": st.just(1), "id": st.integers(0, 2**63) | json_values, "method": st.just(frame["method"]) | json_values,
@@ -48,9 +52,9 @@ malformed = st.one_of(
     st.binary(max_size=64),
     as_text.flatmap(lambda data: st.integers(0, max(0, len(data) - 1)).map(lambda n: data[:n])),  # cut short
     st.binary(min_size=1, max_size=16).map(
-        lambda b: b'{"type": 1, "method": "sendMessage", "x": "' + b"\xff" + b + b'"}'),  # invalid UTF-8
+        lambda b: b'{"type": 1, "method": "sendMessage", "x": "' + b"\xff" + b + b'"}'),
     st.integers(1, 50_000).map(lambda n: b"[" * n + b"]" * n),  # deeply nested
-)
+).map(lambda data: data.decode("utf-8", "replace").encode())  # text frames carry UTF-8 (RFC 6455 §8.1)
 frames = st.one_of(as_text.map(lambda d: (d, TEXT)), malformed.map(lambda d: (d, TEXT)),
                    st.binary(max_size=32).map(lambda d: (d, BINARY)))
 
@@ -64,7 +68,7 @@ def fuzz_setup():
     server.add_user("echo_bot")
     client = Client(server.host, token=server.issue_token("echo_bot"), port=server.port, https=False,
                     timeout=5, ack="after_handling")
-    handled = []
+    handled = HANDLED
     client.on_message(lambda m: handled.append((m.text, m.author.id, m.chat_id)))
     client.on("event", lambda e: handled.append(repr(e)[:50]))
     client.connect()
@@ -93,7 +97,7 @@ def test_oversized_and_pathological_frames(fuzz_setup, caplog):
     big_text = json.dumps({**EXAMPLES[0], "payload": {**EXAMPLES[0]["payload"],
                                                       "content": {"text": "x" * 16_000_000}}}).encode()
     long_method = b'{"type": 1, "id": 1, "method": "' + b"m" * 100_000 + b'"}'
-    for data in (big_text, b"[" * 1_000_000, b"\xff" * 1000, long_method):
+    for data in (big_text, b"[" * 1_000_000, long_method):
         server.push_frame(data)
     reconnects = client.reconnects
     assert client.get_chats(timeout=20) == []
@@ -110,4 +114,19 @@ def test_frame_header_announcing_an_absurd_length_ends_only_that_connection(fuzz
         time.sleep(0.01)
     assert client.reconnects == before + 1  # the connection was given up, not the process
     assert client.get_chats(timeout=5) == []
+    assert not crashes
+
+
+@pytest.mark.parametrize("bad", [b"\xff" * 1000, b'{"type": 1, "id": 9, "method": "sendMessage", "x": "\xed\xa0\x80"}'])
+def test_text_that_is_not_utf8_fails_the_connection_and_is_not_handed_on(fuzz_setup, bad):
+    server, client, crashes = fuzz_setup
+    before = client.reconnects
+    handled = len(HANDLED)
+    server.push_frame(bad)
+    deadline = time.monotonic() + 5
+    while client.reconnects == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client.reconnects == before + 1
+    assert client.get_chats(timeout=5) == []
+    assert len(HANDLED) == handled
     assert not crashes

@@ -60,8 +60,8 @@ class HandlerWorkers:
         workers: number of worker threads (>= 1).
         ack_after_handling: ack each request after its handlers succeeded (else the caller acks).
         skip: optional predicate ``(method, event) -> bool``; True skips the handlers (still acks).
-        max_queued: bound of events waiting for a worker; when reached, :meth:`submit` blocks the
-            reader (TCP backpressure) and calls ``keepalive`` every ``keepalive_every`` seconds.
+        max_queued: soft bound of events waiting for a worker; when reached, the connection pauses
+            reading (TCP backpressure) while no call waits for an answer (:meth:`submit`).
         dedup_window: how many recent message ids are remembered to drop redelivered duplicates.
         name: thread name prefix.
     """
@@ -117,37 +117,44 @@ class HandlerWorkers:
         keepalive: Callable[[], None] | None = None,
         keepalive_every: float = 1.0,
     ) -> None:
-        """Queue a server request frame (reader thread). Blocks only while the queue is full."""
-        if self._submitted - sum(self._done) >= self._max_queued:
-            self._wait_for_room(connection, keepalive, keepalive_every)
+        """Queue a server request frame (reader thread). Never blocks.
+
+        When the queue is full, the connection is asked to pause reading until there is room
+        (TCP backpressure; ``keepalive`` is called every ``keepalive_every`` seconds meanwhile).
+        The connection reads on while calls wait for answers, so events may then pass the limit.
+        """
+        queued = self._submitted - sum(self._done)
+        if queued >= self._max_queued:
+            self._over_limit(queued)
         self._submitted += 1
         queues = self._queues
         if len(queues) == 1:
             queues[0].put((connection, frame))
         else:
             queues[hash(chat_key(frame.get("payload"))) % len(queues)].put((connection, frame))
+        if queued + 1 >= self._max_queued:
+            connection.pause_reading(self._wait_for_room, keepalive, keepalive_every)
 
     _warned_at = float("-inf")
+    _over_warned_at = float("-inf")
 
-    def _wait_for_room(
-        self, connection: Connection, keepalive: Callable[[], None] | None, every: float
-    ) -> None:
+    def _wait_for_room(self) -> bool:
+        """True while the reader should wait for room in the queue (the connection's pause test)."""
+        if self._submitted - sum(self._done) < self._max_queued or self._stopping.is_set():
+            return False
         now = time.monotonic()
         if now - self._warned_at >= 60.0:  # a slow handler can fill the queue on every event
             self._warned_at = now
-            log.warning("event queue full (%d); reading paused until handlers catch up", self._max_queued)
-        connection.reading_paused = True  # the heartbeat then expects no pongs
-        try:
-            last = float("-inf")  # one pong at once: a server ping may already wait unread
-            while self._submitted - sum(self._done) >= self._max_queued:
-                if self._stopping.is_set() or connection.closed:
-                    return
-                if keepalive is not None and time.monotonic() - last >= every:
-                    last = time.monotonic()
-                    keepalive()
-                time.sleep(0.01)
-        finally:
-            connection.reading_paused = False
+            log.warning("event queue full (%d); reading paused until handlers catch up (while no call waits "
+                        "for an answer)", self._max_queued)
+        return True
+
+    def _over_limit(self, queued: int) -> None:
+        now = time.monotonic()
+        if now - self._over_warned_at >= 60.0:
+            self._over_warned_at = now
+            log.warning("event queue over its limit (%d of %d): reading on while calls wait for answers",
+                        queued + 1, self._max_queued)
 
     def stop(self, timeout: float = 5.0) -> int:
         """Let queued events finish for up to ``timeout`` s, stop the workers; return how many were left."""

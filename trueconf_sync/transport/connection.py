@@ -1,41 +1,35 @@
 """One WebSocket connection: the socket, its reader thread, the send lock and the pending table.
 
-Threads (all named, daemon, joined by :meth:`Connection.close`):
+Threads (named, daemon, joined by :meth:`Connection.close`):
 
-* **reader** -- reads frames (:mod:`.frames`: one ``recv`` for a whole burst) -> ``json.loads`` -> a
-  response completes the pending call with that id; a server request is handed to ``on_request``
-  (the client acks it and queues it for handlers; acks made while a burst is processed leave in one
-  write at its end). It never runs user code and never blocks on anything but the socket (and the
-  send lock).
-* **a blocking caller** -- while the reader thread is parked (see below), a thread blocked in
-  :meth:`Connection.call` reads the socket itself until its own answer comes ("leader"): a
-  sequential caller then wakes straight from ``recv`` instead of waiting for the reader thread to
-  wake it, the thread hop that otherwise dominates a round trip. The leader completes answers of
-  other blocking calls too (that only releases their locks); anything else -- server requests,
-  answers to Futures (their callbacks are user code), close frames -- goes to the reader thread,
-  which the leader wakes and hands the socket to. The reader thread parks for a few milliseconds
-  after completing a blocking call when nothing else is pending (sequential traffic), and the
-  leaders keep it parked while they come back to back. One lock (``_read_lock``) guards reading.
-* **heartbeat** -- fails Futures whose deadline passed, sends WebSocket pings and closes the
-  connection when the peer stops answering (PROTOCOL §1.5).
+* **reader** -- the only thread that reads the socket: frames (:mod:`.frames`, incremental) ->
+  ``json.loads`` -> a response completes the pending call with that id (a blocking caller waits
+  on a lock, a Future or a notify function); a server request is handed to ``on_request`` (the
+  client acks it and queues it for handlers; acks made while a burst is processed leave in one
+  write at its end). It never runs user code and never blocks on anything but the socket -- and,
+  when the event queue is full (:meth:`Connection.pause_reading`), on room in it, but only while
+  no call waits for an answer: a new request wakes it, so answers are never held behind events.
+* **heartbeat** (:mod:`.heartbeat`) -- fails Futures whose deadline passed, sends pings, ends the
+  connection when the peer stops answering or a write stalls.
+* **any caller** -- sends under one lock; blocks (``call``) on its own lock with its deadline.
 
-Writes from any thread go through one lock. When the socket drops, every pending call fails at
-once with :class:`~trueconf_sync.errors.ConnectionLostError` (never after its timeout). A pending
-call is completed exactly once, by the thread that took it out of the table (``dict.pop`` is
-atomic): the reader (answer), the heartbeat (deadline), the caller (its own timeout) or the
-shutdown (connection lost).
+Failure contract: every complete frame read before a failure is processed before the connection
+is declared lost -- a send that fails on a caller thread only marks the connection as failing; the
+reader drains what arrived and then ends it. When it ends, every pending call fails at once with
+:class:`~trueconf_sync.errors.ConnectionLostError` naming the reason. RFC 6455: a server Close is
+answered with a Close; protocol errors fail the connection with a Close (1002, 1007 or 1009);
+:meth:`close` sends Close 1000 and waits up to a second for the server's. A pending call is
+completed exactly once, by the thread that took it out of the table (``dict.pop`` is atomic).
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import math
 import select
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -43,18 +37,23 @@ from typing import Any
 import websocket
 
 from ..errors import (
-    ApiError,
-    AuthError,
     BlockingCallError,
     ConnectionLostError,
-    ProtocolError,
     RequestTimeoutError,
 )
 from . import jsoncodec
-from .frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameReader, Masker
+from .frames import (
+    OP_CLOSE,
+    OP_PONG,
+    OP_TEXT,
+    FrameReader,
+    Masker,
+)
+from .heartbeat import run_heartbeat
 from .pending import Notify, Pending
+from .reader import _api_error, run_reader  # noqa: F401 - _api_error: where callers and tests find it
 
-__all__ = ["Connection", "Pending"]
+__all__ = ["SUBPROTOCOL", "Connection", "Pending"]
 
 log = logging.getLogger("trueconf_sync.connection")
 
@@ -72,17 +71,10 @@ for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT"
     if hasattr(socket, _name):
         _SOCKOPT.append((socket.IPPROTO_TCP, getattr(socket, _name), _value))
 
-_AUTH_CODES = frozenset({201, 202, 203, 204})
-#: How long the reader thread stays parked after a blocking call completed with nothing else
-#: pending, so that the next sequential call can read its own answer (0 without ``select.poll``).
-PARK_SECONDS = 0.005 if hasattr(select, "poll") else 0.0
-#: poll events of a peer that reset the connection or shut its side down.
-_HANGUP = select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0) if hasattr(select, "poll") else 0
-#: Longest single wait of a reading caller before it checks whether the connection was closed.
-_POLL_SLICE = 0.25
-#: Pseudo opcode of a deferred text frame that a leader has parsed already.
-_PARSED = -1
-_ANSWERED = object()
+#: The subprotocol we offer; a server that selects none is accepted too (PROTOCOL §1.1).
+SUBPROTOCOL = "json.v1"
+#: Longest wait for the server's Close (and for room to write ours) when closing.
+CLOSE_WAIT = 1.0
 
 
 class Connection:
@@ -100,7 +92,7 @@ class Connection:
         header: extra HTTP headers of the handshake (User-Agent).
     """
 
-    #: Set by the dispatcher while the reader waits for room in the event queue (backpressure).
+    #: True while the reader waits for room in the event queue (the heartbeat expects no pongs).
     reading_paused = False
     #: Frames written so far (the heartbeat's progress marker for stalled writes).
     _sends = 0
@@ -130,24 +122,38 @@ class Connection:
         self._state_lock = threading.Lock()
         self._closed = False
         self._close_error: ConnectionLostError | None = None
+        self._close_sent = False  # set under the send lock: nothing is written after our Close
+        self._peer_closed = threading.Event()  # the reader is done (server's Close or end of stream)
+        self._failing: ConnectionLostError | None = None  # a send failed: the reader drains, then ends
+        self._failing_since = 0.0
         self._stop = threading.Event()
         self.last_frame_at = _monotonic()
         self._last_pong_at = _monotonic()
         self.user_id: str | None = None
         self.connection_id: str | None = None
+        self._hold: Callable[[], bool] | None = None  # backpressure: True while the event queue is full
+        self._keepalive: Callable[[], None] | None = None
+        self._keepalive_every = 1.0
+        self._wake = threading.Condition(threading.Lock())  # wakes a paused reader
         try:
             self._ws = websocket.create_connection(
                 url,
                 timeout=connect_timeout,
                 sslopt=sslopt or {},
                 sockopt=_SOCKOPT,
-                header=header or [],
-                subprotocols=["json.v1"],
-                enable_multithread=True,  # its lock also covers the pongs the reader sends
+                # offered by hand: websocket-client's own check refuses a server that selects none
+                header=[*(header or []), f"Sec-WebSocket-Protocol: {SUBPROTOCOL}"],
+                enable_multithread=True,
                 skip_utf8_validation=True,
             )
         except Exception as exc:
             raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
+        chosen = (self._ws.getheaders() or {}).get("sec-websocket-protocol")
+        if chosen is not None and chosen.strip().lower() != SUBPROTOCOL:
+            self._ws.close(timeout=0)
+            raise ConnectionLostError(
+                f"the server at {_safe_url(url)} selected the subprotocol {chosen[:100]!r}; only "
+                f"{SUBPROTOCOL!r} (or none) is supported")
         self._ws.settimeout(None)  # the reader blocks; liveness is the heartbeat's job
         sock = self._ws.sock
         assert sock is not None
@@ -156,24 +162,9 @@ class Connection:
         self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
-        # who reads: the reader thread, or a blocking caller while the reader is parked
-        self._read_lock = threading.Lock()
-        self._park = threading.Condition(threading.Lock())
-        self._parked = False
-        self._wake = False  # the reader thread is wanted: stop parking
-        self._park_until = 0.0
-        self._deferred: deque[tuple[int, Any]] = deque()  # frames a leader left to the reader
-        self._poller: Any = None
-        self._ssl = hasattr(sock, "pending")
-        self._probe: Any = None
-        self._probe_lock = threading.Lock()
-        if PARK_SECONDS > 0:
-            self._poller = select.poll()
-            self._poller.register(sock, select.POLLIN)
-            self._probe = select.poll()  # a second one: a poll object cannot be polled by two threads
-            self._probe.register(sock, _HANGUP)
-        self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
-        self._heartbeat = threading.Thread(target=self._heartbeat_loop, name=f"{name}-heartbeat", daemon=True)
+        self._reader = threading.Thread(target=run_reader, args=(self,), name=f"{name}-reader", daemon=True)
+        self._heartbeat = threading.Thread(target=run_heartbeat, args=(self,), name=f"{name}-heartbeat",
+                                           daemon=True)
         self._reader.start()
         self._heartbeat.start()
 
@@ -182,24 +173,12 @@ class Connection:
     @property
     def closed(self) -> bool:
         """True once the connection has ended (closed or lost)."""
-        if not self._closed and self._parked:
-            self._notice_hangup()
         return self._closed
 
-    def _notice_hangup(self) -> None:
-        """While the reader thread is parked nobody reads, so a peer that hung up meanwhile would go
-        unnoticed until a call is sent into the dead socket. Ask the kernel; on a hang-up let the
-        reader thread read what is left and end the connection (a client then reconnects before
-        sending, as when the reader noticed at once)."""
-        if self._probe is None or not self._probe_lock.acquire(False):
-            return
-        try:
-            events = self._probe.poll(0)
-        finally:
-            self._probe_lock.release()
-        if events and events[0][1] & _HANGUP and _get_ident() != self._reader_ident:
-            self._unpark()
-            self._reader.join(1.0)
+    @property
+    def close_error(self) -> ConnectionLostError | None:
+        """Why the connection ended (None while it is open)."""
+        return self._close_error if self._closed else None
 
     @property
     def pending_count(self) -> int:
@@ -216,8 +195,6 @@ class Connection:
         """Send a request and return the Future of its parsed result (fails after ``timeout``)."""
         pending = Pending(method, parse, _monotonic() + timeout)
         self._send_request(pending, payload)
-        if self._parked:  # its answer needs the reader thread
-            self._unpark()
         assert pending.future is not None
         return pending.future
 
@@ -247,10 +224,10 @@ class Connection:
             frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
             table[request_id] = pending
             sent.append((request_id, pending))
-        error: ConnectionLostError | None = None
-        if self._closed:
-            error = self._lost_error()
-        else:
+        if self.reading_paused:
+            self._wake_reader()
+        error = self._unusable()
+        if error is None:
             try:
                 self._send_frames(frames)
             except ConnectionLostError as exc:
@@ -259,8 +236,6 @@ class Connection:
             for request_id, pending in sent:
                 if table.pop(request_id, None) is not None:
                     pending.fail(error)
-        elif self._parked:
-            self._unpark()
 
     def call(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Any:
         """Send a request and block for its result (``timeout`` seconds at most)."""
@@ -273,9 +248,6 @@ class Connection:
         pending = Pending(method, parse, deadline, blocking=True)
         request_id = self._send_request(pending, payload)
         lock = pending.lock
-        if (lock.locked() and self._poller is not None and not self._wake and not self._deferred
-                and self._read_lock.acquire(False)):
-            self._lead(pending)
         if not lock.acquire(True, max(0.0, deadline - _monotonic())):
             if self._pending.pop(request_id, None) is not None:  # ours to fail: nobody answered
                 raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
@@ -291,16 +263,24 @@ class Connection:
         request_id = next(self._ids)
         frame = _dumps({"type": 1, "id": request_id, "method": pending.method, "payload": payload})
         self._pending[request_id] = pending
-        if self._closed:  # checked after registering: close() sweeps the table once
-            if self._pending.pop(request_id, None) is not None:
-                pending.fail(self._lost_error())
-            return request_id
-        try:
-            self._send_frame(frame)
-        except ConnectionLostError as exc:
-            if self._pending.pop(request_id, None) is not None:
-                pending.fail(exc)
+        if self.reading_paused:  # its answer needs the reader: stop waiting for room
+            self._wake_reader()
+        error = self._unusable()  # checked after registering: the shutdown sweeps the table once
+        if error is None:
+            try:
+                self._send_frame(frame)
+                return request_id
+            except ConnectionLostError as exc:
+                error = exc
+        if self._pending.pop(request_id, None) is not None:
+            pending.fail(error)
         return request_id
+
+    def _unusable(self) -> ConnectionLostError | None:
+        """Why nothing can be sent any more (closed, or a send failed), else None."""
+        if self._closed:
+            return self._lost_error()
+        return self._failing
 
     def send_ack(self, server_id: Any) -> None:
         """Acknowledge server request ``server_id`` (PROTOCOL §1.4). Silently skipped when closed.
@@ -308,7 +288,7 @@ class Connection:
         On the reader thread, while it processes a burst, the ack joins the burst's batch (sent
         in one write when the burst is done); elsewhere it is sent at once.
         """
-        if self._closed:
+        if self._closed or self._failing is not None:
             return
         text = b'{"type":2,"id":%d}' % server_id if type(server_id) is int else _dumps({"type": 2, "id": server_id})
         acks = self._acks
@@ -325,10 +305,11 @@ class Connection:
 
         Acks batched so far go out first, so a paused reader does not hold them back.
         """
-        if self._closed:
+        if self._closed or self._failing is not None:
             return
         try:
-            self._flush_acks()
+            if _get_ident() == self._reader_ident:
+                self._flush_acks()
             self._send_frame(b"", OP_PONG)
         except ConnectionLostError:
             pass
@@ -347,23 +328,42 @@ class Connection:
     def _send_frame(self, payload: bytes, opcode: int = OP_TEXT) -> None:
         try:
             with self._send_lock:
+                if self._close_sent:
+                    raise ConnectionLostError("the connection is closing")
                 self._sends += 1  # progress marker for the heartbeat's stall check
                 self._sock.sendall(self._masker.frame(payload, opcode))
+        except ConnectionLostError:
+            raise self._lost_error() from None
         except Exception as exc:
-            error = ConnectionLostError(f"send failed: {_describe(exc)}")
-            self._lose(error)
-            raise self._lost_error() from exc
+            raise self._send_failed(exc) from exc
 
     def _send_frames(self, texts: list[bytes]) -> None:
         """Send several text frames in one write."""
         try:
             with self._send_lock:
+                if self._close_sent:
+                    raise ConnectionLostError("the connection is closing")
                 self._sends += 1  # progress marker for the heartbeat's stall check
                 frame = self._masker.frame
                 self._sock.sendall(b"".join([frame(text) for text in texts]))
+        except ConnectionLostError:
+            raise self._lost_error() from None
         except Exception as exc:
-            self._lose(ConnectionLostError(f"send failed: {_describe(exc)}"))
-            raise self._lost_error() from exc
+            raise self._send_failed(exc) from exc
+
+    def _send_failed(self, exc: BaseException) -> ConnectionLostError:
+        """A write failed: nothing more can be sent, but what already arrived is still read.
+
+        The reader drains the stream and then ends the connection (the heartbeat ends it if
+        the end of the stream does not come soon); the failed request itself fails now.
+        """
+        error = ConnectionLostError(f"send failed: {_describe(exc)}")
+        with self._state_lock:
+            if self._failing is None and not self._closed:
+                self._failing_since = _monotonic()
+                self._failing = error
+        self._wake_reader()
+        return self._failing or self._lost_error()
 
     def _flush_acks(self) -> None:
         """Send the acks batched by the reader thread in one write (reader thread only)."""
@@ -373,267 +373,38 @@ class Connection:
         self._acks = []
         self._send_frames(acks)
 
-    # ---- receiving ------------------------------------------------------------------------
-
-    def _read_loop(self) -> None:
-        self._reader_ident = _get_ident()
-        read = self._frames.read
-        read_lock = self._read_lock
-        reason = "the server closed the connection"
-        try:
-            while not self._closed:
-                if self._park_until > _monotonic():
-                    self._wait_parked()
-                with read_lock:
-                    if self._closed:
-                        return
-                    if not self._wake and not self._deferred and self._park_until > _monotonic():
-                        continue  # a leader came and went meanwhile: park again
-                    self._wake = False
-                    if self._deferred:
-                        frames: list[tuple[int, Any]] = []
-                        while self._deferred:
-                            frames.append(self._deferred.popleft())
-                    else:
-                        frames = read()
-                        self.last_frame_at = _monotonic()
-                    closed_by = self._process(frames)
-                if closed_by is not None:
-                    reason = closed_by
-                    break
-        except Exception as exc:  # noqa: BLE001 - any socket error ends the connection
-            if self._closed:
-                return
-            reason = f"connection lost: {_describe(exc)}"
-        finally:
-            self._reader_ident = None  # idents are reused once the thread has ended
-        self._lose(ConnectionLostError(reason))
-
-    def _process(self, frames: list[tuple[int, Any]]) -> str | None:
-        """Handle frames on the reader thread; return the close reason when a close frame came."""
-        handle = self._handle_text
-        self._acks = []
-        reason = None
-        try:
-            for opcode, data in frames:
-                if opcode == OP_TEXT:
-                    handle(data)
-                elif opcode == _PARSED:  # a text frame a leader parsed already
-                    self._handle_frame(data)
-                elif opcode == OP_PING:
-                    self._send_frame(data, OP_PONG)
-                elif opcode == OP_PONG:
-                    self._last_pong_at = self.last_frame_at
-                elif opcode == OP_CLOSE:
-                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
-                    reason = f"the server closed the connection (code {code})"
-                    break
-                elif opcode == OP_BINARY:
-                    log.warning("ignoring a binary frame of %d bytes (the protocol uses text)", len(data))
-            self._flush_acks()
-        finally:
-            self._acks = None
-        return reason
-
-    # ---- reading on a blocking caller's thread ----------------------------------------------
-
-    def _lead(self, pending: Pending) -> None:
-        """Read on the calling thread until ``pending`` completes (the read lock is held on entry).
-
-        Stops early at the deadline, or when a frame needs the reader thread (which is then woken
-        and finds that frame first). Socket and framing errors end the connection, which fails
-        ``pending``. Releases the read lock.
-        """
-        lock = pending.lock
-        deadline = pending.deadline
-        in_poll = [False]
-
-        def readable() -> bool:
-            # Polls in slices so that a close (which shuts the socket down, then closes it and
-            # frees its descriptor number) is noticed even if it came between two polls.
-            while not self._closed:
-                if self._ssl and self._sock.pending():  # type: ignore[attr-defined]
-                    return True
-                left = deadline - _monotonic()
-                if left <= 0:
-                    return False
-                in_poll[0] = True
-                ready = self._poller.poll(math.ceil(min(left, _POLL_SLICE) * 1000))
-                in_poll[0] = False
-                if ready:
-                    return True
+    def _send_close(self, code: int, wait: float = CLOSE_WAIT) -> bool:
+        """Write a Close frame with ``code`` once (bounded: never waits long for the lock or for room)."""
+        end = _monotonic() + wait
+        if not self._send_lock.acquire(timeout=wait):
             return False
-
-        handed_over = False
         try:
-            read = self._frames.read
-            while lock.locked() and not self._closed:
-                frames = read(readable)
-                if not frames:
-                    break  # deadline
-                self.last_frame_at = _monotonic()
-                for index, (opcode, data) in enumerate(frames):
-                    if opcode == OP_TEXT:
-                        frame = self._blocking_answer(data)
-                        if frame is _ANSWERED:
-                            continue
-                        self._deferred.append((OP_TEXT, frame) if type(frame) is bytes else (_PARSED, frame))
-                        self._deferred.extend(frames[index + 1 :])
-                        handed_over = True
-                        break
-                    if opcode == OP_PING:
-                        self._send_frame(data, OP_PONG)
-                    elif opcode == OP_PONG:
-                        self._last_pong_at = self.last_frame_at
-                    else:
-                        self._deferred.extend(frames[index:])
-                        handed_over = True
-                        break
-                if handed_over:
-                    break
-        except Exception as exc:  # noqa: BLE001 - like the reader thread: the connection ends
-            if not self._closed:
-                self._lose(ConnectionLostError(
-                    "the server closed the connection" if isinstance(exc, EOFError)
-                    else f"connection lost: {_describe(exc)}"))
-        except BaseException:  # KeyboardInterrupt...: unless it hit the poll, the stream position is unknown
-            if not in_poll[0] and not self._closed:
-                self._lose(ConnectionLostError("interrupted while reading a frame"))
-            raise
+            if self._close_sent:
+                return False
+            self._close_sent = True
+            if not select.select((), (self._sock,), (), max(0.0, end - _monotonic()))[1]:
+                return False
+            self._sends += 1
+            self._sock.sendall(self._masker.frame(code.to_bytes(2, "big"), OP_CLOSE))
+            return True
+        except Exception:  # noqa: BLE001 - best effort: the connection ends either way
+            return False
         finally:
-            self._read_lock.release()
-            if handed_over or self._deferred or self._pending:
-                self._unpark()
-            else:
-                self._park_until = _monotonic() + PARK_SECONDS
+            self._send_lock.release()
 
-    def _blocking_answer(self, data: Any) -> Any:
-        """Complete the blocking call ``data`` answers (returns ``_ANSWERED``), else return the parsed frame.
+    # ---- backpressure -----------------------------------------------------------------------
 
-        A frame that is not JSON comes back as the raw bytes, for the reader thread to log.
-        """
-        try:
-            frame = _loads(data)
-        except (ValueError, RecursionError):
-            return data
-        if type(frame) is dict and frame.get("type") == 2:
-            request_id = frame.get("id")
-            pending = self._pending.get(request_id) if type(request_id) is int else None
-            if pending is not None and pending.lock is not None:
-                self._resolve(frame)
-                return _ANSWERED
-        return frame
+    def pause_reading(self, hold: Callable[[], bool], keepalive: Callable[[], None] | None = None,
+                      keepalive_every: float = 1.0) -> None:
+        """Ask the reader (the calling thread: it is on it) to stop reading while ``hold()`` is true
+        and no call waits for an answer; ``keepalive`` (e.g. :meth:`send_pong`) is called every
+        ``keepalive_every`` seconds meanwhile. Used by the event queue when it is full."""
+        self._keepalive, self._keepalive_every = keepalive, keepalive_every
+        self._hold = hold
 
-    def _wait_parked(self) -> None:
-        """Park the reader thread until the park ends, it is woken, or the connection closes."""
-        with self._park:
-            self._parked = True
-            try:
-                while not self._wake and not self._closed:
-                    left = self._park_until - _monotonic()
-                    if left <= 0:
-                        break
-                    self._park.wait(left)
-            finally:
-                self._parked = False
-
-    def _unpark(self) -> None:
-        """Wake the reader thread: frames or answers need it."""
-        with self._park:
-            self._wake = True
-            self._park.notify_all()
-
-    def _handle_text(self, data: bytes) -> None:
-        try:
-            frame = _loads(data)
-        except (ValueError, RecursionError) as exc:
-            log.warning("ignoring a frame that is not valid JSON (%d bytes): %s", len(data), type(exc).__name__)
-            return
-        self._handle_frame(frame)
-
-    def _handle_frame(self, frame: Any) -> None:
-        if type(frame) is not dict:
-            log.warning("ignoring a frame that is not a JSON object")
-            return
-        kind = frame.get("type")
-        if kind == 2:
-            self._resolve(frame)
-        elif kind == 1:
-            try:
-                self._on_request(self, frame)
-            except Exception:
-                log.exception("error while queueing server request %r", frame.get("method"))
-        else:
-            log.warning("ignoring a frame of unknown type %r", kind)
-
-    def _resolve(self, frame: dict[str, Any]) -> None:
-        request_id = frame.get("id")
-        pending = self._pending.pop(request_id, None) if type(request_id) is int else None
-        if pending is None:
-            log.debug("response to unknown or expired request id %r", frame.get("id"))
-            return
-        if pending.lock is not None and not self._pending and self._poller is not None:
-            # sequential traffic: park the reader so the caller's next call reads its own answer
-            self._park_until = _monotonic() + PARK_SECONDS
-        payload = frame.get("payload")
-        if type(payload) is dict:
-            code = payload.get("errorCode")
-            if code:  # missing or 0 means success (PROTOCOL §1.2)
-                pending.fail(_api_error(code, payload, pending.method))
-                return
-        try:
-            result = pending.parse(payload)
-        except Exception as exc:  # noqa: BLE001
-            pending.fail(ProtocolError(f"{pending.method}: unreadable response: {exc}"))
-            return
-        pending.succeed(result)
-
-    # ---- heartbeat ------------------------------------------------------------------------
-
-    def _heartbeat_loop(self) -> None:
-        tick = 0.25
-        next_ping = _monotonic() + self._ping_interval if self._ping_interval > 0 else float("inf")
-        ping_sent_at: float | None = None
-        stall_mark, stall_since = -1, 0.0
-        while not self._stop.wait(tick):
-            now = _monotonic()
-            self._expire(now)
-            # A write that makes no progress (the peer stopped reading, TCP window full) would
-            # hold the send lock forever: declare the link dead, which unblocks the writer.
-            if self._send_lock.locked() and self._sends == stall_mark:
-                if now - stall_since > max(self._pong_timeout, 1.0):
-                    self._lose(ConnectionLostError(
-                        f"sending stalled for {max(self._pong_timeout, 1.0):g} s (the server stopped reading)"))
-                    return
-            else:
-                stall_mark, stall_since = self._sends, now
-            if self.reading_paused:  # backpressure: the server's pongs wait unread, no verdict now
-                ping_sent_at = None
-                next_ping = now + self._ping_interval
-                continue
-            if ping_sent_at is not None and self._last_pong_at < ping_sent_at:
-                if now - ping_sent_at > self._pong_timeout and now - self.last_frame_at > self._pong_timeout:
-                    self._lose(ConnectionLostError(f"no pong from the server within {self._pong_timeout:g} s"))
-                    return
-            elif now >= next_ping and self._send_lock.acquire(blocking=False):  # never wait on a writer
-                try:
-                    if select.select((), (self._sock,), (), 0)[1]:  # room for it: the ping cannot block
-                        self._sends += 1
-                        self._sock.sendall(self._masker.frame(b"", OP_PING))
-                        ping_sent_at = now
-                        next_ping = now + self._ping_interval
-                except Exception as exc:  # noqa: BLE001
-                    self._send_lock.release()
-                    self._lose(ConnectionLostError(f"ping failed: {_describe(exc)}"))
-                    return
-                self._send_lock.release()
-
-    def _expire(self, now: float) -> None:
-        expired = [rid for rid, p in list(self._pending.items()) if p.deadline <= now or p.done]
-        for request_id in expired:
-            pending = self._pending.pop(request_id, None)
-            if pending is not None and not pending.done:
-                pending.fail(RequestTimeoutError(f"{pending.method}: no answer in time"))
+    def _wake_reader(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
 
     # ---- closing --------------------------------------------------------------------------
 
@@ -646,7 +417,10 @@ class Connection:
         The owner hears of it before the pending calls fail, so a caller that catches the
         ConnectionLostError already sees the client's new state.
         """
-        self._shutdown(error, on_closed=self._tell_owner)
+        if self._mark_closed(error):
+            self._tell_owner(error)
+            self._fail_pending(error)
+            self._close_socket()
 
     def _tell_owner(self, error: ConnectionLostError) -> None:
         try:
@@ -657,30 +431,34 @@ class Connection:
     def close(self, error: ConnectionLostError | None = None, timeout: float = 2.0) -> None:
         """Close the connection (idempotent); pending calls fail with ``error``.
 
-        Sends a WebSocket close frame when the socket is writable, then shuts it down and joins
-        the threads for at most ``timeout`` seconds. Does not call ``on_lost``.
+        Sends a Close frame (1000) and waits up to a second (and ``timeout``) for the server's
+        Close, then shuts the socket down and joins the threads within ``timeout`` seconds.
+        Does not call ``on_lost``.
         """
-        self._shutdown(error or ConnectionLostError("connection closed"), polite=True)
-        current = threading.current_thread()
         deadline = _monotonic() + timeout
+        if self._mark_closed(error or ConnectionLostError("connection closed")):
+            self._fail_pending(self._lost_error())
+            wait = max(0.0, min(CLOSE_WAIT, timeout))
+            if self._failing is None and self._send_close(1000, wait) and not self.is_reader_thread():
+                self._peer_closed.wait(max(0.0, min(wait, deadline - _monotonic())))
+            self._close_socket()
+        current = threading.current_thread()
         for thread in (self._reader, self._heartbeat):
             if thread is not current and thread.is_alive():
                 thread.join(max(0.0, deadline - _monotonic()))
 
-    def _shutdown(
-        self,
-        error: ConnectionLostError,
-        polite: bool = False,
-        on_closed: Callable[[ConnectionLostError], None] | None = None,
-    ) -> bool:
+    def _mark_closed(self, error: ConnectionLostError) -> bool:
+        """Mark the connection ended (once: returns False when it already was)."""
         with self._state_lock:
             if self._closed:
                 return False
             self._closed = True
             self._close_error = error
         self._stop.set()
-        if on_closed is not None:
-            on_closed(error)
+        self._wake_reader()
+        return True
+
+    def _fail_pending(self, error: ConnectionLostError) -> None:
         table = self._pending
         while True:
             try:
@@ -688,35 +466,17 @@ class Connection:
             except KeyError:
                 break
             item.fail(error)
-        if polite and self._send_lock.acquire(timeout=1.0):
-            try:
-                self._sock.settimeout(1.0)
-                self._sock.sendall(self._masker.frame((1000).to_bytes(2, "big"), OP_CLOSE))
-            except Exception:  # noqa: BLE001
-                pass
-            finally:
-                self._send_lock.release()
+
+    def _close_socket(self) -> None:
         sock = self._sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            try:
-                sock.close()
-            except OSError:
-                pass
-        return True
-
-
-def _api_error(code: Any, payload: dict[str, Any], method: str) -> ApiError:
-    try:
-        number = int(code)
-    except (TypeError, ValueError):
-        number = -1
-    if (method == "auth" and number in _AUTH_CODES) or number == 203:
-        return AuthError(number, payload, method=method)
-    return ApiError(number, payload, method=method)
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            sock.close()
+        except OSError:
+            pass
 
 
 def _describe(exc: BaseException) -> str:
@@ -727,3 +487,4 @@ def _describe(exc: BaseException) -> str:
 def _safe_url(url: str) -> str:
     """The URL without query string (no secrets in logs or errors)."""
     return url.split("?", 1)[0]
+

@@ -5,7 +5,8 @@
 * notify (bulk sending): a function called with ``(index, result, error)``, no Future at all.
 
 :meth:`Pending.succeed` / :meth:`Pending.fail` run exactly once, on the thread that popped the
-request from the connection's pending table (the reader, a leader, the heartbeat or the shutdown).
+request from the connection's pending table (the reader thread, the caller on its own timeout, the
+heartbeat, or the shutdown).
 """
 
 from __future__ import annotations
