@@ -226,7 +226,7 @@ class Supervisor:
         for waiter in waiters:
             waiter(conn, None)
         if conn.closed:  # lost before it was ours: its on_lost was ignored
-            self._on_lost(conn, ConnectionLostError("the connection was lost right after auth"))
+            self._on_lost(conn, conn.close_error or ConnectionLostError("the connection was lost right after auth"))
 
     def _new_connection(self) -> Connection:
         """Open the WebSocket (not yet authorised); TLS failures become :class:`TLSError`."""

@@ -218,12 +218,17 @@ class Connection:
         ids = self._ids
         frames = []
         sent: list[tuple[int, Pending]] = []
+        # Encode every frame before registering any: a payload that cannot be encoded raises here,
+        # and no request is left registered but unsent (it would only end by timing out).
         for offset, payload in enumerate(payloads):
             request_id = next(ids)
-            pending = Pending(method, parse, deadline, notify=notify, index=first_index + offset)
-            frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
+            try:
+                frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
+            sent.append((request_id, Pending(method, parse, deadline, notify=notify, index=first_index + offset)))
+        for request_id, pending in sent:
             table[request_id] = pending
-            sent.append((request_id, pending))
         if self.reading_paused:
             self._wake_reader()
         error = self._unusable()
