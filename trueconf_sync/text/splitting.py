@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from ..enums import ParseMode
 from ..limits import MAX_TEXT_LENGTH, check_count
+from .clusters import is_boundary
 from .escaping import md_escape
 from .formatted import FormattedText
 from .length import resolve, visible_length
@@ -31,18 +30,10 @@ __all__ = ["split_text"]
 _P, _L, _W = 0, 1, 2  # cut classes: after a blank line, after a line, at whitespace
 
 
-def _extends_cluster(text: str, index: int) -> bool:
-    """Whether text[index] belongs to the character cluster before it."""
-    ch = text[index]
-    if text[index - 1] == "\u200d" or ch == "\u200d":
-        return True
-    return unicodedata.category(ch) in ("Mn", "Mc", "Me") or "\U0001f3fb" <= ch <= "\U0001f3ff"
-
-
 def _cut_point(text: str, budget: int) -> int:
-    """Largest cut <= budget that does not split a base char from its marks."""
+    """Largest cut <= budget between two user-perceived characters (grapheme clusters)."""
     k = min(budget, len(text))
-    while 0 < k < len(text) and _extends_cluster(text, k):
+    while 0 < k < len(text) and not is_boundary(text, k):
         k -= 1
     return k
 
@@ -138,7 +129,7 @@ def _pack(toks: list[Tok], limit: int) -> list[str]:
                 if cut is None:
                     budget = limit - weight
                     k = 0
-                    if tok.kind in (WORD, SPACE):
+                    if tok.kind in (WORD, SPACE, NEWLINE):  # NEWLINE: a CR LF longer than the limit
                         k = _cut_point(tok.raw, budget)
                         if k == 0 and weight == 0:
                             k = budget  # a single cluster longer than limit
@@ -221,9 +212,10 @@ def split_text(
       the tags from the parts and the input gives equal texts. A link
       ``<a>...</a>`` is never split; one heavier than ``limit`` becomes plain
       text ``label url``;
-    * a non-space character is not separated from the combining marks (or
-      ZWJ / skin-tone joins) that follow it, unless that cluster alone
-      exceeds ``limit``;
+    * a cut falls only between user-perceived characters (extended grapheme
+      clusters: a letter and its marks, flags, emoji ZWJ and modifier
+      sequences, Hangul syllables, CR LF), unless one cluster alone exceeds
+      ``limit``;
     * a text that already fits is returned unchanged as ``[text]``; an
       empty text gives ``[]``.
 
@@ -254,7 +246,7 @@ def split_text(
     elif mode is ParseMode.MARKDOWN:
         toks = _degrade_markdown_links(toks, limit)
     for tok in toks:
-        if tok.weight > limit and tok.kind not in (WORD, SPACE):
+        if tok.weight > limit and tok.kind not in (WORD, SPACE, NEWLINE):
             raise ValueError(
                 f"limit={limit} is smaller than the unbreakable unit {tok.raw!r} "
                 f"(visible length {tok.weight})"

@@ -33,9 +33,11 @@ class Tok:
         self.inner = inner
 
 
-_SPACE_PATTERN = r"[^\S\n]+"
+# A CR LF pair is one line break (one grapheme cluster): never cut between its halves.
+_SPACE_PATTERN = r"(?:[^\S\r\n]|\r(?!\n))+"
+_NEWLINE_PATTERN = r"\r?\n"
 
-_TEXT_RE = re.compile(rf"(?P<nl>\n)|(?P<space>{_SPACE_PATTERN})|(?P<word>\S+)")
+_TEXT_RE = re.compile(rf"(?P<nl>{_NEWLINE_PATTERN})|(?P<space>{_SPACE_PATTERN})|(?P<word>\S+)")
 
 _HTML_RE = re.compile(
     r"""
@@ -44,7 +46,7 @@ _HTML_RE = re.compile(
     |(?P<close></(?:b|i|u|s|a|quote)\s*>)
     |(?P<tag></?[a-z!][^<>]*>)
     |(?P<entity>&(?:[a-z][a-z0-9]{0,31}|\#[0-9]{1,7}|\#x[0-9a-f]{1,6});)
-    |(?P<nl>\n)
+    |(?P<nl>\r?\n)
     |(?P<space>"""
     + _SPACE_PATTERN
     + r""")
@@ -64,7 +66,7 @@ MD_RE = re.compile(
      (?P<escape>\\{_MD_PUNCT})
     |(?P<link>\[(?P<label>(?:\\.|[^\\\[\]\n])+)\]\((?P<url>(?:\\{_MD_PUNCT}|[^\\()\s])+)\))
     |(?P<marker>[*_~])
-    |(?P<nl>\n)
+    |(?P<nl>{_NEWLINE_PATTERN})
     |(?P<space>{_SPACE_PATTERN})
     |(?P<word>[^\s\\*_~\[>]+)
     |(?P<char>.)
