@@ -33,6 +33,7 @@ __all__ = [
     "TLSError",
     "TrueConfError",
     "error_name",
+    "seconds",
 ]
 
 #: Known error codes: code -> (NAME, meaning). PROTOCOL §7 and §12.10. Unknown codes are still
@@ -204,3 +205,11 @@ class BlockingCallError(TrueConfError, RuntimeError):
 
 class ProtocolError(TrueConfError):
     """The server sent something that breaks the protocol (e.g. a response we cannot read)."""
+
+
+def seconds(value: float) -> str:
+    """A duration for a message: three significant digits and the unit (``0.999989`` -> ``"1 s"``).
+
+    Deadlines are measured, so what is left of a 1 s timeout is 0.999989 s; nobody wants to read that.
+    """
+    return f"{value:.3g} s"

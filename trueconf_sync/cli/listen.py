@@ -16,7 +16,7 @@ import time
 from typing import Any, TextIO
 
 from ..api.models import Message, RawEvent
-from ..errors import RequestTimeoutError
+from ..errors import RequestTimeoutError, seconds
 from ..events.signals import EVENTS, connection_state_changed, event_received
 from .settings import Settings
 from .terminal import safe_text
@@ -202,7 +202,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if failure:
         raise failure[0]
     if timed_out and args.count is not None and printer.printed < args.count:
-        raise RequestTimeoutError(f"{printer.printed} of {args.count} events within {args.timeout:g} s")
+        raise RequestTimeoutError(f"{printer.printed} of {args.count} events within {seconds(args.timeout)}")
     return 0
 
 

@@ -28,7 +28,7 @@ from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from ..config import ClientConfig
-from ..errors import AuthError, ClientClosedError, RequestTimeoutError
+from ..errors import AuthError, ClientClosedError, RequestTimeoutError, seconds as in_seconds
 from ..transport.connection import Connection
 from .protocols import FinishContext, Payload, RequestSpec
 from .supervisor import Supervisor
@@ -85,7 +85,7 @@ class RequestPath:
                 if _monotonic() >= deadline:
                     raise RequestTimeoutError(
                         f"{conn.pending_count} calls already wait for answers (max_pending_calls="
-                        f"{limit}); none finished within {seconds:g} s"
+                        f"{limit}); none finished within {in_seconds(seconds)}"
                     )
                 time.sleep(pause)
                 pause = min(0.02, pause * 2)

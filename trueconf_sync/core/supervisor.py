@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import ClientConfig
-from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError
+from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError, seconds
 from ..transport.connection import Connection
 from ..transport.http import SessionHolder
 from ..transport.tls import tls_failure, websocket_sslopt
@@ -145,17 +145,17 @@ class Supervisor:
                 if not (self.config.wait_for_reconnect or self.renewing):
                     raise ConnectionLostError("the connection is down and the client is reconnecting")
                 if self.life.wait_for(_AWAKE, left) is State.RECONNECTING:
-                    raise RequestTimeoutError(f"not reconnected within {timeout:g} s")
+                    raise RequestTimeoutError(f"not reconnected within {seconds(timeout)}")
                 continue
             if state is State.CONNECTED:  # the connection just ended; its owner hears of it next
                 self.life.wait_for(_AWAKE - {State.CONNECTED}, min(max(left, 0.0), 0.05))
                 if time.monotonic() >= deadline:
-                    raise RequestTimeoutError(f"not connected within {timeout:g} s")
+                    raise RequestTimeoutError(f"not connected within {seconds(timeout)}")
                 continue
             self._raise_if_ended()
             # another thread may be connecting right now (up to connect_timeout): wait within our time
             if not self._connect_lock.acquire(timeout=max(0.0, left)):
-                raise RequestTimeoutError(f"not connected within {timeout:g} s")
+                raise RequestTimeoutError(f"not connected within {seconds(timeout)}")
             try:
                 if self.life.state in (State.DISCONNECTED, State.CONNECTING) and not self.connected:
                     self.connect()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError
+from ..errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError, seconds
 from ..transport.tls import tls_failure
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def _post_json(session: requests.Session, base_url: str, path: str, body: dict[s
     try:
         response = session.post(base_url + path, json=body, timeout=timeout)
     except requests.Timeout as exc:
-        raise RequestTimeoutError(f"{what}: no answer within {timeout:g} s") from exc
+        raise RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}") from exc
     except requests.RequestException as exc:
         tls = tls_failure(exc, base_url)
         if tls is not None:

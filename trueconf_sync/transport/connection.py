@@ -40,6 +40,7 @@ from ..errors import (
     BlockingCallError,
     ConnectionLostError,
     RequestTimeoutError,
+    seconds,
 )
 from . import jsoncodec
 from .frames import (
@@ -255,10 +256,10 @@ class Connection:
         lock = pending.lock
         if not lock.acquire(True, max(0.0, deadline - _monotonic())):
             if self._pending.pop(request_id, None) is not None:  # ours to fail: nobody answered
-                raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
+                raise RequestTimeoutError(f"{method}: no answer within {seconds(timeout)}")
             # another thread took it out of the table and is completing it right now
             if not lock.acquire(True, 5.0):
-                raise RequestTimeoutError(f"{method}: no answer within {timeout:g} s")
+                raise RequestTimeoutError(f"{method}: no answer within {seconds(timeout)}")
         if pending.error is not None:
             raise pending.error
         return pending.value

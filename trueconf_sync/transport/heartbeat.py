@@ -19,7 +19,7 @@ import select
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import ConnectionLostError, RequestTimeoutError
+from ..errors import ConnectionLostError, RequestTimeoutError, seconds
 from .frames import OP_PING
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def run_heartbeat(conn: Connection) -> None:
             continue
         if ping_sent_at is not None and conn._last_pong_at < ping_sent_at:
             if now - ping_sent_at > conn._pong_timeout and now - conn.last_frame_at > conn._pong_timeout:
-                conn._lose(ConnectionLostError(f"no pong from the server within {conn._pong_timeout:g} s"))
+                conn._lose(ConnectionLostError(f"no pong from the server within {seconds(conn._pong_timeout)}"))
                 return
         elif now >= next_ping and failing is None and conn._send_lock.acquire(blocking=False):
             try:

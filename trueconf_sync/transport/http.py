@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError
+from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError, seconds
 from .tls import Verify, tls_failure, trust_context
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def http_failure(exc: BaseException, what: str, timeout: float,
     secrets (URLs with keys) from the text taken from the exception.
     """
     if _is_timeout(exc):
-        return RequestTimeoutError(f"{what}: no answer within {timeout:g} s")
+        return RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}")
     request = getattr(exc, "request", None)
     url = getattr(request, "url", None)
     where = urlsplit(url).netloc.rpartition("@")[2] if isinstance(url, str) else "the server"
