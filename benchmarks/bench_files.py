@@ -132,9 +132,7 @@ def child(args: argparse.Namespace) -> None:
     path = Path(args.file)
     with Client("127.0.0.1", args.token, port=args.port, https=False, timeout=120) as client:
         chat = client.create_p2p_chat("alice")
-        from trueconf_sync.files.transport import session_of
-
-        session = session_of(client) if args.phase.startswith("ours") else requests.Session()
+        session = client.core.http_session() if args.phase.startswith("ours") else requests.Session()
         session.get(client.base_url + "/api/v4/server", timeout=10)  # both sides start with a warm pool
         client.get_upload_limits()
         exact = _reset_peak()

@@ -66,3 +66,15 @@ def test_no_module_of_the_rebuild_is_over_500_lines():
     for path in [PACKAGE / "client.py", PACKAGE / "config.py", *_files("core")]:
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= 500, f"{path.relative_to(PACKAGE)}: {lines} lines"
+
+
+FILES_MODULES = sorted((PACKAGE / "files").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", FILES_MODULES, ids=[path.name for path in FILES_MODULES])
+def test_files_reach_the_client_only_through_its_core(path):
+    """files/ gets a ClientCore (``client.core``): no untyped client, no private field, no Client import."""
+    assert "client" not in _imported_packages(path), f"files/{path.name} imports trueconf_sync.client"
+    source = path.read_text(encoding="utf-8")
+    for forbidden in ("client: Any", "client._", "client.__dict__", "session_of("):
+        assert forbidden not in source, f"files/{path.name} contains {forbidden!r}"

@@ -292,7 +292,7 @@ def test_close_stops_the_file_workers(trueconf_client_factory: Any, trueconf_thr
     chat = client.create_group_chat("files")
     futures = [client.send_file.future(chat, b"%d" % i, file_name=f"{i}.txt") for i in range(6)]
     assert all(f.result(timeout=10).file_id for f in futures)
-    assert any(t.name.startswith(f"{client._name}-files") for t in trueconf_threads())
+    assert any(t.name.startswith(f"{client.core.name}-files") for t in trueconf_threads())
     client.close()
     wait_until(lambda: not any("-files" in t.name for t in trueconf_threads()), message="file workers gone")
     closed = client.send_file.future(chat, b"late")

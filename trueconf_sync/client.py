@@ -348,7 +348,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         """
         row = ApiMethods.send_message
         return send_many(self._requests, row.prepare, row.spec, messages, parse_mode=parse_mode,
-                         max_in_flight=max_in_flight, seconds=self._timeout(timeout))
+                         max_in_flight=max_in_flight, seconds=self._core.check_timeout(timeout))
 
     def server_info(self, *, timeout: float | None = None) -> ServerInfo:
         """Ask the server for its version and name (``GET /api/v4/server``, PROTOCOL §10.1).
@@ -358,7 +358,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         """
         from .api.serverinfo import fetch_server_info
 
-        return fetch_server_info(self._sup.sessions.get(), self.base_url, self._timeout(timeout))
+        return fetch_server_info(self._sup.sessions.get(), self.base_url, self._core.check_timeout(timeout))
 
     def typing(self, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> ChatActivityKeeper:
         """Context manager: show "typing..." (or ``activity``) in a chat until the block ends.
@@ -370,18 +370,10 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
 
         return ChatActivityKeeper(self._core, chat_id, activity)
 
-    # ---- what files/ still reads directly (until it uses ``client.core``) --------------------------
-
-    def _timeout(self, timeout: float | None) -> float:
-        return self._sup.config.check_timeout(timeout)
-
     @property
     def _conn(self) -> Connection | None:
+        """The current connection (for the library's own tests; the layers use ``core``)."""
         return self._sup.conn
-
-    @property
-    def _closed(self) -> bool:
-        return self._core.closed
 
     # ---- callbacks of the supervisor -------------------------------------------------------------
 

@@ -1,20 +1,19 @@
 """What the layers below the client may use of it: :class:`RequestSpec` and the :class:`ClientCore` Protocol.
 
-Lower layers (``api/method.py``'s descriptors, ``api/activity.py``, ``transport/http.py`` and, in
-a later step, ``files/``) never see :class:`~trueconf_sync.Client` or its private fields: they get
-an object satisfying :class:`ClientCore` (``client.core``), typed, small and documented here.
+Lower layers (``api/method.py``'s descriptors, ``api/activity.py``, ``transport/http.py`` and
+``files/``) never see :class:`~trueconf_sync.Client` or its private fields: they get an object
+satisfying :class:`ClientCore` (``client.core``), typed, small and documented here.
 
-What ``files/`` uses of the client today, and the member of :class:`ClientCore` that replaces it:
+What ``files/`` uses of the client, and the member of :class:`ClientCore` it goes through:
 
 ==================================  ============================================================
-``client._timeout(timeout)``        :meth:`ClientCore.check_timeout`
-``client._conn.is_reader_thread()`` :meth:`ClientCore.is_reader_thread`
-``client._closed``                  :attr:`ClientCore.closed`
-``client._name``                    :attr:`ClientCore.name` (thread names)
-``client.base_url``                 :attr:`ClientCore.base_url`
-``client_session(client)``          :meth:`ClientCore.http_session`
-``client.<api method>(...)``        :meth:`ClientCore.request` with the method's ``spec``
-``client.__dict__`` (file state)    :attr:`ClientCore.extensions` (a per-client dict)
+check a call's ``timeout``          :meth:`ClientCore.check_timeout`
+refuse blocking on the reader       :meth:`ClientCore.is_reader_thread`
+``.future()`` on a closed client    :attr:`ClientCore.closed`
+its worker threads' names           :attr:`ClientCore.name`
+the HTTP endpoints                  :attr:`ClientCore.base_url`, :meth:`ClientCore.http_session`
+its API requests (getFileInfo...)   :meth:`ClientCore.request` with the method's ``spec``
+per-client file state               :attr:`ClientCore.extensions` (a per-client dict)
 ==================================  ============================================================
 """
 

@@ -7,7 +7,10 @@ each also as ``.future(...)``. ``message.download(destination)`` downloads a rec
 Modules: ``inputs`` (the accepted inputs), ``multipart`` (streaming body), ``upload`` (three
 stages), ``preview`` (photo previews), ``download`` (waiting, streaming, atomic write), ``limits``
 (cached upload limits), ``progress``, ``redact`` (no secrets in logs), ``state`` (per client),
-``method`` (blocking and ``.future`` forms), ``errors``.
+``method`` (blocking and ``.future`` forms), ``calls`` (the API requests it makes), ``errors``.
+
+The package reaches the client only through ``client.core``
+(:class:`~trueconf_sync.core.protocols.ClientCore`): never its private fields.
 """
 
 from .download import FileStream

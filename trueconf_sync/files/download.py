@@ -33,15 +33,17 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from ..api.models import FileInfo
+from ..core.protocols import ClientCore
 from ..enums import FileReadyState
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
 from ..transport.http import same_origin, shown_origin
+from .calls import file_info, subscribe_progress, unsubscribe_progress
 from .errors import FileDownloadError, FileNotAvailableError
 from .names import safe_file_name, with_extension
 from .progress import Progress
 from .redact import secrets_hidden
-from .state import FileState, state_of
-from .transport import CHUNK_SIZE, network_error, session_of
+from .state import FileState, ProgressWaiter, state_of
+from .transport import CHUNK_SIZE, network_error
 
 __all__ = ["Destination", "FileStream", "check_destination", "download", "open_stream", "server_url"]
 
@@ -80,27 +82,27 @@ def _is_ready(info: FileInfo) -> bool:
     return info.ready_state == FileReadyState.READY and bool(info.download_url)
 
 
-def ready_info(client: Any, file_id: str, seconds: float, generation: int) -> FileInfo:
+def ready_info(core: ClientCore, file_id: str, seconds: float, generation: int) -> FileInfo:
     """``getFileInfo`` of a downloadable file, waiting while it is still uploading (see module docstring)."""
     deadline = time.monotonic() + seconds
-    info: FileInfo = client.get_file_info(file_id, timeout=seconds)
+    info = file_info(core, file_id, seconds)
     if _is_ready(info):
         return info
     if info.ready_state == FileReadyState.NOT_AVAILABLE:
         raise _unavailable(file_id)
-    state = state_of(client)
+    state = state_of(core)
     with state.watch(file_id, info.size) as waiter:
         subscribed = False
         if info.ready_state == FileReadyState.UPLOADING:
-            subscribed = bool(client.subscribe_file_progress(file_id, timeout=seconds))
+            subscribed = bool(subscribe_progress(core, file_id, seconds))
         try:
-            return _wait(client, state, info, waiter, deadline, seconds, generation)
+            return _wait(core, state, info, waiter, deadline, seconds, generation)
         finally:
             if subscribed:
-                _unsubscribe(client, file_id, min(seconds, 5.0))
+                _unsubscribe(core, file_id, min(seconds, 5.0))
 
 
-def _wait(client: Any, state: FileState, info: FileInfo, waiter: Any, deadline: float, seconds: float,
+def _wait(core: ClientCore, state: FileState, info: FileInfo, waiter: ProgressWaiter, deadline: float, seconds: float,
           generation: int) -> FileInfo:
     interval = _POLL_FIRST
     next_poll = time.monotonic() + interval
@@ -114,7 +116,7 @@ def _wait(client: Any, state: FileState, info: FileInfo, waiter: Any, deadline: 
         state.check_open(generation)
         if not waiter.complete and time.monotonic() < next_poll:
             continue
-        info = client.get_file_info(info.file_id, timeout=max(0.5, min(seconds, deadline - time.monotonic())))
+        info = file_info(core, info.file_id, max(0.5, min(seconds, deadline - time.monotonic())))
         if _is_ready(info):
             return info
         if info.ready_state == FileReadyState.NOT_AVAILABLE:
@@ -123,22 +125,22 @@ def _wait(client: Any, state: FileState, info: FileInfo, waiter: Any, deadline: 
         next_poll = time.monotonic() + interval
 
 
-def _unsubscribe(client: Any, file_id: str, seconds: float) -> None:
+def _unsubscribe(core: ClientCore, file_id: str, seconds: float) -> None:
     try:
-        client.unsubscribe_file_progress(file_id, timeout=seconds)
+        unsubscribe_progress(core, file_id, seconds)
     except TrueConfError as exc:  # the connection may be gone; the subscription goes with it
         log.debug("unsubscribeFileProgress of %s failed: %s", file_id, exc)
 
 
-def _get(client: Any, info: FileInfo, seconds: float) -> Any:
+def _get(core: ClientCore, info: FileInfo, seconds: float) -> Any:
     """Start the GET of a ready file (status checked); the caller closes the response."""
     import requests
 
     assert info.download_url is not None
-    base_url: str = client.base_url
+    base_url = core.base_url
     url = server_url(info.download_url, base_url)
     what = f"file {info.file_id}"
-    session = session_of(client)
+    session = core.http_session()
     for _ in range(_MAX_REDIRECTS + 1):
         try:
             with secrets_hidden(urls=(url,)):  # a redirect target carries a key of its own
@@ -321,20 +323,20 @@ def _write_atomically(destination: Destination, final: Path, write: Callable[[IO
         raise
 
 
-def download(client: Any, file_id: str, destination: Destination, progress: Progress | None,
+def download(core: ClientCore, file_id: str, destination: Destination, progress: Progress | None,
              timeout: float | None) -> Any:
     """The body of ``download_file``: returns the final Path, or the caller's file object."""
-    seconds: float = client._timeout(timeout)
-    state = state_of(client)
+    seconds = core.check_timeout(timeout)
+    state = state_of(core)
     generation = state.generation
-    info = ready_info(client, file_id, seconds, generation)
+    info = ready_info(core, file_id, seconds, generation)
     assert info.download_url is not None
 
     def check() -> None:
         state.check_open(generation)
 
-    with secrets_hidden(urls=(info.download_url, server_url(info.download_url, client.base_url))):
-        response = _get(client, info, seconds)
+    with secrets_hidden(urls=(info.download_url, server_url(info.download_url, core.base_url))):
+        response = _get(core, info, seconds)
         with response:
             if destination.kind == "object":
                 _copy(response, destination.target, info, progress, check, seconds)
@@ -401,15 +403,15 @@ class FileStream(io.RawIOBase):
         return f"<FileStream {self.name!r} file_id={self.file_id} {self.size} bytes {state}>"
 
 
-def open_stream(client: Any, file_id: str, timeout: float | None) -> FileStream:
+def open_stream(core: ClientCore, file_id: str, timeout: float | None) -> FileStream:
     """The body of ``open_file``."""
-    seconds: float = client._timeout(timeout)
-    info = ready_info(client, file_id, seconds, state_of(client).generation)
+    seconds = core.check_timeout(timeout)
+    info = ready_info(core, file_id, seconds, state_of(core).generation)
     assert info.download_url is not None
     scope = ExitStack()
-    scope.enter_context(secrets_hidden(urls=(info.download_url, server_url(info.download_url, client.base_url))))
+    scope.enter_context(secrets_hidden(urls=(info.download_url, server_url(info.download_url, core.base_url))))
     try:
-        response = _get(client, info, seconds)
+        response = _get(core, info, seconds)
     except BaseException:
         scope.close()
         raise

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from ..api.models import UploadLimits
+from ..core.protocols import ClientCore
 from ..errors import ApiError
+from .calls import upload_limits
 from .errors import FileExtensionError, FileTooLargeError
 from .names import extension_of
 from .state import state_of
@@ -16,19 +17,19 @@ __all__ = ["check_limits", "current_limits", "limits_for_upload"]
 log = logging.getLogger("trueconf_sync.files")
 
 
-def current_limits(client: Any, *, refresh: bool = False, timeout: float | None = None) -> UploadLimits:
+def current_limits(core: ClientCore, *, refresh: bool = False, timeout: float | None = None) -> UploadLimits:
     """The server's upload limits: cached, asked for on first use (or with ``refresh=True``).
 
     The cache is replaced by every ``getFileUploadLimits`` event and dropped on reconnect.
     Raises ApiError when the server does not answer ``getFileUploadLimits`` (before 5.5.3).
     """
-    state = state_of(client)
+    state = state_of(core)
     with state.lock:
         cached = state.limits
     if cached is not None and not refresh:
         return cached
     generation = state.generation
-    limits: UploadLimits = client.get_file_upload_limits(timeout=timeout)
+    limits = upload_limits(core, timeout)
     with state.lock:
         if state.generation == generation:
             state.limits = limits
@@ -36,17 +37,17 @@ def current_limits(client: Any, *, refresh: bool = False, timeout: float | None 
     return limits
 
 
-def limits_for_upload(client: Any, timeout: float | None) -> UploadLimits | None:
+def limits_for_upload(core: ClientCore, timeout: float | None) -> UploadLimits | None:
     """The limits to check an upload against; None when the server cannot tell (older servers).
 
     An ApiError from ``getFileUploadLimits`` means the server does not know the request: that is
     remembered, and the server's own check (error 310 from ``uploadFile``) is relied upon instead.
     """
-    state = state_of(client)
+    state = state_of(core)
     if state.limits_unsupported:
         return None
     try:
-        return current_limits(client, timeout=timeout)
+        return current_limits(core, timeout=timeout)
     except ApiError as exc:
         log.debug("getFileUploadLimits not answered (%s); relying on the server's own check", exc)
         with state.lock:

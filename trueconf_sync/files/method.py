@@ -5,6 +5,9 @@ anything is sent) and returns a :class:`Job` holding the transfer. ``client.send
 the job on the calling thread; ``client.send_file.future(...)`` checks the arguments at once, then
 runs the job on the client's small worker pool (:data:`~.state.MAX_FILE_WORKERS` threads,
 stopped by ``client.close()``) and returns a ``concurrent.futures.Future`` of the same result.
+
+The descriptor works on any :class:`~trueconf_sync.core.protocols.HasCore` (the client): it
+reaches the client only through ``client.core``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from ..core.protocols import ClientCore, HasCore
 from ..errors import BlockingCallError, ClientClosedError
 from .state import state_of
 
@@ -22,6 +26,8 @@ __all__ = ["BoundFileMethod", "FileMethod", "Job", "file_method"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+#: The class the file method is defined on (the client's mixin): anything handing out a core.
+Owner = TypeVar("Owner", bound=HasCore)
 
 
 class Job(Generic[R]):
@@ -44,10 +50,10 @@ class Job(Generic[R]):
             self.release()
 
 
-class FileMethod(Generic[P, R]):
+class FileMethod(Generic[Owner, P, R]):
     """A file method of the client: a descriptor binding the prepare function to a client."""
 
-    def __init__(self, prepare: Callable[Concatenate[Any, P], Job[R]]) -> None:
+    def __init__(self, prepare: Callable[Concatenate[Owner, P], Job[R]]) -> None:
         self.prepare = prepare
         self.name = prepare.__name__
         functools.update_wrapper(self, prepare)  # type: ignore[arg-type]
@@ -59,12 +65,12 @@ class FileMethod(Generic[P, R]):
                                                return_annotation=returns)
 
     @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> FileMethod[P, R]: ...
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> FileMethod[Owner, P, R]: ...
 
     @overload
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> BoundFileMethod[P, R]: ...
+    def __get__(self, obj: Owner, owner: type[Any] | None = None) -> BoundFileMethod[Owner, P, R]: ...
 
-    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+    def __get__(self, obj: Owner | None, owner: type[Any] | None = None) -> Any:
         if obj is None:
             return self
         return BoundFileMethod(obj, self)
@@ -73,11 +79,12 @@ class FileMethod(Generic[P, R]):
         return f"<FileMethod {self.name}>"
 
 
-class BoundFileMethod(Generic[P, R]):
+class BoundFileMethod(Generic[Owner, P, R]):
     """A file method bound to a client: call it to block, or use :meth:`future`."""
 
-    def __init__(self, client: Any, method: FileMethod[P, R]) -> None:
-        self._client = client
+    def __init__(self, owner: Owner, method: FileMethod[Owner, P, R]) -> None:
+        self._owner = owner
+        self._core: ClientCore = owner.core
         self._method = method
         self.__doc__ = method.__doc__
         self.__name__ = method.name
@@ -85,11 +92,10 @@ class BoundFileMethod(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Do the transfer on this thread and return its result (see the method's docstring)."""
-        conn = getattr(self._client, "_conn", None)
-        if conn is not None and conn.is_reader_thread():
+        if self._core.is_reader_thread():
             raise BlockingCallError(f"blocking {self._method.name} on the connection's reader thread would "
                                     "deadlock; use the non-blocking .future(...) form in Future callbacks")
-        job = self._method.prepare(self._client, *args, **kwargs)
+        job = self._method.prepare(self._owner, *args, **kwargs)
         return job()
 
     def future(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
@@ -98,12 +104,12 @@ class BoundFileMethod(Generic[P, R]):
         Argument errors are raised here, at once. The future fails with the exceptions the blocking
         form raises, and with ClientClosedError when the client is closed first.
         """
-        job = self._method.prepare(self._client, *args, **kwargs)
-        if getattr(self._client, "_closed", False):
+        job = self._method.prepare(self._owner, *args, **kwargs)
+        if self._core.closed:
             job.release()
             return _failed(ClientClosedError("the client is closed; call connect() to open it again"))
         try:
-            future = state_of(self._client).executor().submit(job)
+            future = state_of(self._core).executor().submit(job)
         except RuntimeError:  # the pool was shut down by a concurrent close()
             job.release()
             return _failed(ClientClosedError("the client was closed"))
@@ -111,7 +117,7 @@ class BoundFileMethod(Generic[P, R]):
         return future
 
     def __repr__(self) -> str:
-        return f"<bound file method {self._method.name} of {self._client!r}>"
+        return f"<bound file method {self._method.name} of {self._owner!r}>"
 
 
 def _failed(error: BaseException) -> Future[Any]:
@@ -120,6 +126,6 @@ def _failed(error: BaseException) -> Future[Any]:
     return future
 
 
-def file_method(prepare: Callable[Concatenate[Any, P], Job[R]]) -> FileMethod[P, R]:
+def file_method(prepare: Callable[Concatenate[Owner, P], Job[R]]) -> FileMethod[Owner, P, R]:
     """Decorator: make a prepare function (``self`` first) a file method of the client."""
     return FileMethod(prepare)

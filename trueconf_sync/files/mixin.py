@@ -2,6 +2,7 @@
 
 Each method checks its arguments before anything is sent, then does the whole transfer in one
 blocking call; ``client.<method>.future(...)`` is the non-blocking form (see :mod:`.method`).
+The mixin reaches the client only through its ``core`` (:class:`~trueconf_sync.core.protocols.ClientCore`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..api.models import SentFile, UploadLimits
 from ..api.validation import check_bool, check_id, check_optional_id, check_text
+from ..core.protocols import ClientCore
 from ..enums import ParseMode
 from . import download, upload
 from .inputs import FileArgument, FileInput, file_argument
@@ -44,13 +46,21 @@ def _releasing(*arguments: FileArgument | None) -> Any:
 
 
 class FileMethods:
-    """Sending and downloading files (PROTOCOL §3.21-§3.28, §6). Inherited by the Client."""
+    """Sending and downloading files (PROTOCOL §3.21-§3.28, §6). Inherited by the Client.
+
+    The class it is mixed into provides ``core`` (it is a :class:`~trueconf_sync.core.protocols.HasCore`).
+    """
+
+    if TYPE_CHECKING:
+        @property
+        def core(self) -> ClientCore:
+            """The client's services for the lower layers (provided by the Client)."""
 
     def _send_job(self, kind: str, chat_id: Any, file: Any, preview: Any, caption: Any, parse_mode: Any,
                   reply_message_id: Any, file_name: Any, mime_type: Any, progress: Any,
                   timeout: Any) -> Job[SentFile]:
-        client: Any = self
-        client._timeout(timeout)
+        core = self.core
+        core.check_timeout(timeout)
         check_id("chat_id", chat_id)
         check_optional_id("reply_message_id", reply_message_id)
         _check_caption(caption, parse_mode)
@@ -62,7 +72,7 @@ class FileMethods:
         except BaseException:
             argument.close()
             raise
-        return Job(lambda: upload.send(client, chat_id, kind, argument, extra, caption, parse_mode,
+        return Job(lambda: upload.send(core, chat_id, kind, argument, extra, caption, parse_mode,
                                        reply_message_id, reporter, timeout), _releasing(argument, extra))
 
     @file_method
@@ -163,11 +173,11 @@ class FileMethods:
         ``file`` as in :meth:`send_file`; it must be an image. Returns None. Raises ApiError 303
         without the right to change it; other errors as in :meth:`send_file`.
         """
-        client: Any = self
-        client._timeout(timeout)
+        core = self.core
+        core.check_timeout(timeout)
         check_id("chat_id", chat_id)
         argument = file_argument(file, stem="avatar")
-        return Job(lambda: upload.edit_avatar(client, chat_id, argument, timeout), argument.close)
+        return Job(lambda: upload.edit_avatar(core, chat_id, argument, timeout), argument.close)
 
     @file_method
     def download_file(
@@ -207,12 +217,12 @@ class FileMethods:
             bytes than the file's reported size. ApiError 308: unknown file. RequestTimeoutError:
             still uploading after ``timeout`` s, or no answer. ConnectionLostError: network trouble.
         """
-        client: Any = self
-        client._timeout(timeout)
+        core = self.core
+        core.check_timeout(timeout)
         check_id("file_id", file_id)
         target = download.check_destination(destination, check_bool("overwrite", overwrite))
         reporter = check_progress(progress, "download")
-        return Job(lambda: download.download(client, file_id, target, reporter, timeout))
+        return Job(lambda: download.download(core, file_id, target, reporter, timeout))
 
     @file_method
     def open_file(self, file_id: str, *, timeout: Timeout = None) -> Job[FileStream]:
@@ -223,10 +233,10 @@ class FileMethods:
         :meth:`download_file` does. Raises as :meth:`download_file`; reads raise
         ConnectionLostError / RequestTimeoutError.
         """
-        client: Any = self
-        client._timeout(timeout)
+        core = self.core
+        core.check_timeout(timeout)
         check_id("file_id", file_id)
-        return Job(lambda: download.open_stream(client, file_id, timeout))
+        return Job(lambda: download.open_stream(core, file_id, timeout))
 
     @file_method
     def get_upload_limits(self, *, refresh: bool = False, timeout: Timeout = None) -> Job[UploadLimits]:
@@ -236,7 +246,7 @@ class FileMethods:
         server's limits-changed events and asked again after a reconnect; ``refresh=True`` asks
         now. Returns :class:`~trueconf_sync.models.UploadLimits` (``None`` fields: no limit).
         """
-        client: Any = self
-        client._timeout(timeout)
+        core = self.core
+        core.check_timeout(timeout)
         check_bool("refresh", refresh)
-        return Job(lambda: current_limits(client, refresh=refresh, timeout=timeout))
+        return Job(lambda: current_limits(core, refresh=refresh, timeout=timeout))

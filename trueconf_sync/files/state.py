@@ -1,6 +1,6 @@
 """Per-client state of the file methods: limits cache, worker pool, progress waiters, cancellation.
 
-The state is made on first use and kept on the client. Three receivers, connected once for every
+The state is made on first use and kept in the client's ``core.extensions``. Three receivers, connected once for every
 client (blinker, ``weak=False``) and routed by ``sender``, keep it current: ``uploadFileProgress``
 events wake the downloads waiting for that file, a ``getFileUploadLimits`` event replaces the
 cached limits, and the client's state changes drop the cache on (re)connect and stop the pool and
@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..api.models import FileProgress, UploadLimits
+from ..core.protocols import ClientCore
 from ..errors import ClientClosedError
 from ..events.signals import connection_state_changed, file_progress, upload_limits_changed
 
@@ -24,7 +25,8 @@ __all__ = ["MAX_FILE_WORKERS", "FileState", "ProgressWaiter", "state_of"]
 
 #: Threads that run the non-blocking ``.future(...)`` forms of the file methods, per client.
 MAX_FILE_WORKERS = 4
-_ATTRIBUTE = "_trueconf_files"
+#: The key of the file state in ``core.extensions``.
+_EXTENSION = "files"
 _create_lock = threading.Lock()
 
 
@@ -112,39 +114,51 @@ class FileState:
             waiter.update(event.progress)
 
 
-def state_of(client: Any) -> FileState:
+def state_of(core: ClientCore) -> FileState:
     """The client's file state (made on first use; a forked child gets a fresh one)."""
-    state: FileState | None = client.__dict__.get(_ATTRIBUTE)
-    if state is None or state.pid != os.getpid():
+    state = _existing(core)
+    if state is None:
         with _create_lock:
-            state = client.__dict__.get(_ATTRIBUTE)
-            if state is None or state.pid != os.getpid():
-                state = FileState(getattr(client, "_name", "trueconf"))
-                client.__dict__[_ATTRIBUTE] = state
+            state = _existing(core)
+            if state is None:
+                state = FileState(core.name)
+                core.extensions[_EXTENSION] = state
     return state
 
 
-def _existing(sender: Any) -> FileState | None:
-    state = getattr(sender, "__dict__", {}).get(_ATTRIBUTE)
+def _existing(core: ClientCore) -> FileState | None:
+    state = core.extensions.get(_EXTENSION)
     return state if isinstance(state, FileState) and state.pid == os.getpid() else None
 
 
+def _core_of(sender: Any) -> ClientCore | None:
+    """The core of a signal's sender when it is a client (anything handing out a ``core``)."""
+    core = getattr(sender, "core", None)
+    return core if isinstance(getattr(core, "extensions", None), dict) else None
+
+
+def _existing_of(sender: Any) -> FileState | None:
+    core = _core_of(sender)
+    return _existing(core) if core is not None else None
+
+
 def _on_progress(sender: Any, event: Any = None, **_: Any) -> None:
-    state = _existing(sender)
+    state = _existing_of(sender)
     if state is not None and isinstance(event, FileProgress):
         state.progress(event)
 
 
 def _on_limits(sender: Any, event: Any = None, **_: Any) -> None:
-    if isinstance(event, UploadLimits) and hasattr(sender, "get_file_upload_limits"):
-        state = state_of(sender)
+    core = _core_of(sender)
+    if isinstance(event, UploadLimits) and core is not None:
+        state = state_of(core)
         with state.lock:
             state.limits = event
             state.limits_unsupported = False
 
 
 def _on_state(sender: Any, state: Any = None, **_: Any) -> None:
-    files = _existing(sender)
+    files = _existing_of(sender)
     if files is None:
         return
     if state == "closed":

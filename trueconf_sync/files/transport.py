@@ -1,17 +1,15 @@
-"""HTTP plumbing shared by uploads and downloads: the client's requests session and error mapping."""
+"""HTTP plumbing shared by uploads and downloads: chunk size, aborting a body, error mapping.
+
+The requests session is the client's (``core.http_session()``: its TLS settings and User-Agent).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import TrueConfError
-from ..transport.http import client_session as session_of, http_failure
+from ..transport.http import http_failure
 from .redact import scrub
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["CHUNK_SIZE", "Aborted", "network_error", "session_of"]
+__all__ = ["CHUNK_SIZE", "Aborted", "network_error"]
 
 #: Bytes read from a source or from the network at a time (memory use is a few of these).
 CHUNK_SIZE = 512 * 1024

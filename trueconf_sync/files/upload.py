@@ -11,7 +11,9 @@ import logging
 from typing import Any
 
 from ..api.models import SentFile
+from ..core.protocols import ClientCore
 from ..errors import ApiError, ProtocolError
+from .calls import create_upload_task, edit_chat_avatar, send_uploaded
 from .inputs import FileArgument, Source
 from .limits import check_limits, limits_for_upload
 from .multipart import MultipartBody, Part
@@ -19,7 +21,7 @@ from .preview import photo_preview
 from .progress import Progress
 from .redact import scrub, secrets_hidden, short_id
 from .state import state_of
-from .transport import Aborted, network_error, session_of
+from .transport import Aborted, network_error
 
 __all__ = ["UPLOAD_PATH", "edit_avatar", "send", "upload"]
 
@@ -70,13 +72,13 @@ def _temporal_id(response: Any) -> str:
     raise ApiError(code, payload, method="file upload", description=f"HTTP {status}: {description}".rstrip(": "))
 
 
-def upload(client: Any, parts: list[Part], progress: Progress | None, seconds: float, generation: int) -> str:
+def upload(core: ClientCore, parts: list[Part], progress: Progress | None, seconds: float, generation: int) -> str:
     """Stages 1 and 2: announce ``parts[0]`` and post all parts; return the ``temporalFileId``."""
     import requests
 
-    state = state_of(client)
+    state = state_of(core)
     source = parts[0].source
-    task_id: str = client.create_upload_task(source.name, source.size, timeout=seconds)
+    task_id = create_upload_task(core, source.name, source.size, seconds)
 
     def on_chunk(count: int) -> None:
         state.check_open(generation)
@@ -91,8 +93,8 @@ def upload(client: Any, parts: list[Part], progress: Progress | None, seconds: f
         log.debug("uploading %r (%d bytes, task %s)", source.name, source.size, short_id(task_id))
     with secrets_hidden(ids=(task_id,)):
         try:
-            response = session_of(client).post(client.base_url + UPLOAD_PATH, data=body, headers=headers,
-                                               timeout=(seconds, seconds))
+            response = core.http_session().post(core.base_url + UPLOAD_PATH, data=body, headers=headers,
+                                                timeout=(seconds, seconds))
         except Aborted as exc:
             raise exc.error from None
         except requests.RequestException as exc:
@@ -104,11 +106,11 @@ def upload(client: Any, parts: list[Part], progress: Progress | None, seconds: f
             return _temporal_id(response)
 
 
-def _upload_source(client: Any, kind: str, file: FileArgument, preview: FileArgument | None,
+def _upload_source(core: ClientCore, kind: str, file: FileArgument, preview: FileArgument | None,
                    progress: Progress | None, seconds: float) -> str:
-    state = state_of(client)
+    state = state_of(core)
     generation = state.generation
-    limits = limits_for_upload(client, seconds)
+    limits = limits_for_upload(core, seconds)
     cap = limits.max_size if limits is not None else None
 
     def check() -> None:
@@ -118,22 +120,20 @@ def _upload_source(client: Any, kind: str, file: FileArgument, preview: FileArgu
     preview_source = preview.load(None, check) if preview is not None else None
     parts = _parts(kind, source, preview_source)
     check_limits(limits, source.name, source.size)
-    return upload(client, parts, progress, seconds, generation)
+    return upload(core, parts, progress, seconds, generation)
 
 
-def send(client: Any, chat_id: str, kind: str, file: FileArgument, preview: FileArgument | None,
+def send(core: ClientCore, chat_id: str, kind: str, file: FileArgument, preview: FileArgument | None,
          caption: Any, parse_mode: Any, reply_message_id: str | None, progress: Progress | None,
          timeout: float | None) -> SentFile:
     """All three stages of ``send_file`` / ``send_photo`` / ``send_sticker``."""
-    seconds: float = client._timeout(timeout)
-    temporal = _upload_source(client, kind, file, preview, progress, seconds)
-    result: SentFile = client.send_file_by_temporal_id(chat_id, temporal, caption=caption, parse_mode=parse_mode,
-                                                       reply_message_id=reply_message_id, timeout=seconds)
-    return result
+    seconds = core.check_timeout(timeout)
+    temporal = _upload_source(core, kind, file, preview, progress, seconds)
+    return send_uploaded(core, chat_id, temporal, caption, parse_mode, reply_message_id, seconds)
 
 
-def edit_avatar(client: Any, chat_id: str, file: FileArgument, timeout: float | None) -> None:
+def edit_avatar(core: ClientCore, chat_id: str, file: FileArgument, timeout: float | None) -> None:
     """Upload an image and make it the chat's picture (§3.21)."""
-    seconds: float = client._timeout(timeout)
-    temporal = _upload_source(client, "avatar", file, None, None, seconds)
-    client.edit_chat_avatar_by_temporal_id(chat_id, temporal, timeout=seconds)
+    seconds = core.check_timeout(timeout)
+    temporal = _upload_source(core, "avatar", file, None, None, seconds)
+    edit_chat_avatar(core, chat_id, temporal, seconds)
