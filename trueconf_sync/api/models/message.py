@@ -9,11 +9,11 @@ import attrs
 
 from ...enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
+from .bound import BoundClient
 from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
 from .quoting import Contact, parse_contact_link, split_quote
 
 if TYPE_CHECKING:
-    from ...client import Client
     from ...text.keyboard import InlineKeyboard
     from .results import EditedMessage, SentMessage
 
@@ -42,10 +42,10 @@ class Message(Model):
     chat: ChatRef | None = None
     reply_message: Message | None = attrs.field(default=None, repr=False)
     #: The client that received this message (set on delivery; enables the shortcuts below).
-    client: Any = attrs.field(default=None, repr=False, eq=False, kw_only=True)  # Client | None
+    client: BoundClient | None = attrs.field(default=None, repr=False, eq=False, kw_only=True)
 
-    def _client(self) -> Client:
-        client: Client | None = self.client
+    def _client(self) -> BoundClient:
+        client = self.client
         if client is None:
             raise RuntimeError("this message is not bound to a client; call the client's methods instead")
         return client
