@@ -83,21 +83,24 @@ class Message(Model):
             raise ValueError(f"message {self.message_id} has no file to download (type {int(self.type)})")
         return self._client().download_file(file_id, destination, **kwargs)
 
+    def _text_part(self) -> TextContent | None:
+        """The text content of a plain message, looking through a forward; else ``None``."""
+        content = self.content
+        if isinstance(content, Message):
+            return content._text_part()
+        return content if isinstance(content, TextContent) else None
+
     @property
     def text(self) -> str | None:
         """The text of a plain message (also of a forwarded one), else ``None``."""
-        content = self.content
-        if isinstance(content, Message):
-            return content.text
-        return content.text if isinstance(content, TextContent) else None
+        part = self._text_part()
+        return part.text if part is not None else None
 
     @property
     def parse_mode(self) -> ParseMode | None:
-        """The parse mode of a text message, else ``None``."""
-        content = self.content
-        if isinstance(content, Message):
-            return content.parse_mode
-        return content.parse_mode if isinstance(content, TextContent) else None
+        """The parse mode of a text message (also of a forwarded one), else ``None``."""
+        part = self._text_part()
+        return part.parse_mode if part is not None else None
 
     @property
     def quote(self) -> str | None:
