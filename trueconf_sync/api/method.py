@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from ..core.protocols import ClientCore, HasCore, Payload, RequestSpec
+from ..core.protocols import ClientCore, FinishContext, HasCore, Payload, RequestSpec
 
 __all__ = ["ApiMethod", "BoundApiMethod", "Payload", "RequestSpec", "api"]
 
@@ -41,7 +41,7 @@ class ApiMethod(Generic[P, R]):
         wire: str,
         build: Callable[P, Payload | None],
         parse: Callable[[Any], R],
-        finish: Callable[[Any, Payload], None] | None = None,
+        finish: Callable[[FinishContext, Payload], None] | None = None,
         binds: bool = False,
     ) -> None:
         self.wire = wire
@@ -113,7 +113,7 @@ def api(
     wire: str,
     parse: Callable[[Any], R],
     *,
-    finish: Callable[[Any, Payload], None] | None = None,
+    finish: Callable[[FinishContext, Payload], None] | None = None,
     binds: bool = False,
 ) -> Callable[[Callable[P, Payload | None]], ApiMethod[P, R]]:
     """Decorator: make a payload builder a row of the method table for wire method ``wire``.

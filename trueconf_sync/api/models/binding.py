@@ -1,19 +1,24 @@
-"""Attach the receiving client to messages, so ``message.reply(...)`` and friends work."""
+"""Attach the receiving client to messages, so ``message.reply(...)`` and friends work.
+
+The client is anything satisfying :class:`~trueconf_sync.api.models.bound.BoundClient` (the
+methods the shortcuts call); :class:`~trueconf_sync.Client` does.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .bound import BoundClient
 from .chat import Chat
 from .message import Message
 from .results import ChatHistory
 
-__all__ = ["bind_client"]
+__all__ = ["BoundClient", "bind_client"]
 
 _setattr = object.__setattr__
 
 
-def bind_client(obj: Any, client: Any) -> Any:
+def bind_client(obj: Any, client: BoundClient) -> Any:
     """Set ``client`` on every :class:`Message` inside ``obj`` (message, history, chat, list); return ``obj``."""
     if isinstance(obj, Message):
         _setattr(obj, "client", client)

@@ -9,11 +9,11 @@ import attrs
 
 from ...enums import ChatType, EnvelopeType, ParseMode
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
+from .bound import BoundClient
 from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
 from .quoting import Contact, parse_contact_link, split_quote
 
 if TYPE_CHECKING:
-    from ...client import Client
     from ...text.keyboard import InlineKeyboard
     from .results import EditedMessage, SentMessage
 
@@ -42,10 +42,10 @@ class Message(Model):
     chat: ChatRef | None = None
     reply_message: Message | None = attrs.field(default=None, repr=False)
     #: The client that received this message (set on delivery; enables the shortcuts below).
-    client: Any = attrs.field(default=None, repr=False, eq=False, kw_only=True)  # Client | None
+    client: BoundClient | None = attrs.field(default=None, repr=False, eq=False, kw_only=True)
 
-    def _client(self) -> Client:
-        client: Client | None = self.client
+    def _client(self) -> BoundClient:
+        client = self.client
         if client is None:
             raise RuntimeError("this message is not bound to a client; call the client's methods instead")
         return client
@@ -83,21 +83,24 @@ class Message(Model):
             raise ValueError(f"message {self.message_id} has no file to download (type {int(self.type)})")
         return self._client().download_file(file_id, destination, **kwargs)
 
+    def _text_part(self) -> TextContent | None:
+        """The text content of a plain message, looking through a forward; else ``None``."""
+        content = self.content
+        if isinstance(content, Message):
+            return content._text_part()
+        return content if isinstance(content, TextContent) else None
+
     @property
     def text(self) -> str | None:
         """The text of a plain message (also of a forwarded one), else ``None``."""
-        content = self.content
-        if isinstance(content, Message):
-            return content.text
-        return content.text if isinstance(content, TextContent) else None
+        part = self._text_part()
+        return part.text if part is not None else None
 
     @property
     def parse_mode(self) -> ParseMode | None:
-        """The parse mode of a text message, else ``None``."""
-        content = self.content
-        if isinstance(content, Message):
-            return content.parse_mode
-        return content.parse_mode if isinstance(content, TextContent) else None
+        """The parse mode of a text message (also of a forwarded one), else ``None``."""
+        part = self._text_part()
+        return part.parse_mode if part is not None else None
 
     @property
     def quote(self) -> str | None:
