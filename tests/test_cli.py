@@ -96,6 +96,7 @@ def test_help_everywhere_without_secrets(cli: Run, command: list[str]) -> None:
         assert "TRUECONF_SERVER" in result.stdout
 
 
+@pytest.mark.slow
 def test_usage_errors_are_one_line_and_exit_2(cli: Run, trueconf_server: Any) -> None:
     _one_error_line(cli(), ExitCode.USAGE, "give a command")
     _one_error_line(cli("send", "hi"), ExitCode.USAGE, "--to", "--chat")
@@ -405,6 +406,7 @@ def test_listen_json_count_and_filters(cli: Run, server_env: dict[str, str], tru
     assert out.count("\n") == 1 and out.rstrip().endswith(": this one")
 
 
+@pytest.mark.slow
 def test_listen_timeout_without_enough_events_exit_6(cli: Run) -> None:
     result = cli("listen", "--count", "1", "--timeout", "0.5")
     _one_error_line(result, ExitCode.TIMEOUT, "0 of 1 events")

@@ -149,6 +149,7 @@ def test_a_failed_download_leaves_the_old_file_alone(trueconf_client: Client, al
     assert target.read_bytes() == big and seen[0] == (0, len(big)) and seen[-1] == (len(big), len(big))
 
 
+@pytest.mark.slow
 def test_server_gone_mid_download(tmp_path: Path) -> None:
     with FakeTrueConfServer() as server:
         server.add_user("bot")

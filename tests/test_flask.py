@@ -291,6 +291,7 @@ with app.app_context():
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on Unix")
 def test_gunicorn_threads_and_forked_workers(trueconf_server: FakeTrueConfServer, tmp_path: Path) -> None:
     pytest.importorskip("gunicorn")

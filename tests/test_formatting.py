@@ -87,6 +87,7 @@ def test_markdown_escape_exact() -> None:
     assert markdown.escape("# heading - list `code`") == "# heading - list `code`"
 
 
+@pytest.mark.slow
 @given(st.text())
 def test_html_escape_roundtrip(s: str) -> None:
     out = html.text(s).text

@@ -54,6 +54,7 @@ def _count(requests):
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
+@pytest.mark.slow
 @given(name=st.sampled_from(sorted(METHODS)), data=st.data())
 def test_random_arguments_send_a_valid_frame_or_raise_a_validation_error(setup, name, data):
     server, client, plausible = setup

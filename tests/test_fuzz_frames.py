@@ -80,6 +80,7 @@ def fuzz_setup():
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
+@pytest.mark.slow
 @given(batch=st.lists(frames, min_size=1, max_size=6))
 def test_random_frames_never_crash_or_hang_the_reader(fuzz_setup, batch):
     server, client, crashes = fuzz_setup

@@ -68,6 +68,7 @@ def _play_alice(server: FakeTrueConfServer, errors: list[BaseException]) -> None
         errors.append(exc)
 
 
+@pytest.mark.slow
 def test_notebook_runs_and_rerunning_cells_leaks_nothing(server: FakeTrueConfServer) -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     runner = nbclient.NotebookClient(nb, timeout=90, kernel_name="python3",

@@ -268,6 +268,7 @@ def test_terminal_errors_stop_retrying_and_surface(trueconf_server, trueconf_cli
 # ---- chaos: every call ends in time --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_call_ends_within_its_timeout_under_random_faults(
     trueconf_server, trueconf_client_factory, trueconf_threads, alice
 ):

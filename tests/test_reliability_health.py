@@ -87,6 +87,7 @@ def test_pending_calls_in_flight_fail_at_once_on_half_open(trueconf_server, true
     assert time.monotonic() - started < 2
 
 
+@pytest.mark.slow
 def test_backpressure_keeps_queue_bounded_and_connection_alive(trueconf_server, trueconf_client_factory, alice):
     # The server drops a client that does not answer its pings within 1.5 s; the handlers need
     # ~3 s for the flood. The reader must pause (not buffer everything), keep the link alive with
