@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+from transport.scripted_server import frame as server_frame  # tests/transport: one frame builder
 
 from trueconf_sync.transport.frames import (
     OP_BINARY,
@@ -23,20 +24,6 @@ from trueconf_sync.transport.frames import (
     mask,
     parse_close,
 )
-
-
-def server_frame(opcode: int, payload: bytes, *, fin: bool = True, key: bytes | None = None, rsv: int = 0) -> bytes:
-    """A frame as a server writes it (unmasked unless ``key``)."""
-    size = len(payload)
-    first = (0x80 if fin else 0) | rsv | opcode
-    bit = 0x80 if key else 0
-    if size < 126:
-        head = bytes((first, bit | size))
-    elif size < 0x10000:
-        head = bytes((first, bit | 126)) + size.to_bytes(2, "big")
-    else:
-        head = bytes((first, bit | 127)) + size.to_bytes(8, "big")
-    return head + (key + mask(payload, key) if key else payload)
 
 
 def parse_client_frame(data: bytes) -> tuple[int, bytes, int]:
