@@ -149,3 +149,27 @@ def test_client_core_is_what_lower_layers_use(trueconf_client):
     assert not core.is_reader_thread() and not core.closed
     trueconf_client.close()
     assert core.closed
+
+
+def test_client_setting_properties_match_their_declarations_and_the_config() -> None:
+    # Client's settings are listed three times by necessity: the runtime tuple the properties are made
+    # from, the typed declarations mypy and IDEs read (under TYPE_CHECKING, never executed) and the
+    # fields of ClientConfig. This keeps them from drifting apart.
+    import ast
+    import inspect
+
+    import attrs
+
+    from trueconf_sync import client as client_module
+    from trueconf_sync.config import ClientConfig
+
+    tree = ast.parse(inspect.getsource(client_module.Client))
+    declared: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            declared |= {item.target.id for item in node.body
+                         if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)}
+    runtime = set(client_module._SETTINGS)
+    assert declared == runtime
+    assert runtime <= {field.name for field in attrs.fields(ClientConfig)}
+    assert all(isinstance(getattr(client_module.Client, name), property) for name in runtime)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import AuthError, ConnectionLostError, ProtocolError, RequestTimeoutError, TLSError, seconds
-from ..transport.tls import tls_failure
+from ..errors import AuthError, ConnectionLostError, ProtocolError
+from ..transport.http import http_failure
 
 if TYPE_CHECKING:
     import requests
@@ -82,13 +82,8 @@ def _post_json(session: requests.Session, base_url: str, path: str, body: dict[s
 
     try:
         response = session.post(base_url + path, json=body, timeout=timeout)
-    except requests.Timeout as exc:
-        raise RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}") from exc
-    except requests.RequestException as exc:
-        tls = tls_failure(exc, base_url)
-        if tls is not None:
-            raise TLSError(tls) from exc
-        raise ConnectionLostError(f"{what} failed: {type(exc).__name__}: {exc}") from exc
+    except requests.RequestException as exc:  # timeout, TLS or network: the one mapping of HTTP failures
+        raise http_failure(exc, what, timeout) from exc
     try:
         data = response.json()
     except ValueError:
