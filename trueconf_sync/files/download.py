@@ -36,7 +36,7 @@ from ..api.models import FileInfo
 from ..core.protocols import ClientCore
 from ..enums import FileReadyState
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
-from ..transport.http import same_origin, shown_origin
+from ..transport.http import MAX_REDIRECTS, REDIRECT_STATUSES, same_origin, shown_origin
 from .calls import file_info, subscribe_progress, unsubscribe_progress
 from .errors import FileDownloadError, FileNotAvailableError
 from .names import safe_file_name, with_extension
@@ -51,8 +51,6 @@ log = logging.getLogger("trueconf_sync.files")
 
 _POLL_FIRST, _POLL_MAX = 0.2, 2.0
 _GONE = (403, 404, 410)
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_MAX_REDIRECTS = 5
 #: Names tried in a directory before giving up: ``name``, ``name (1)`` ... ``name (999)``.
 _MAX_FREE_NAME_TRIES = 1000
 
@@ -141,13 +139,13 @@ def _get(core: ClientCore, info: FileInfo, seconds: float) -> Any:
     url = server_url(info.download_url, base_url)
     what = f"file {info.file_id}"
     session = core.http_session()
-    for _ in range(_MAX_REDIRECTS + 1):
+    for _ in range(MAX_REDIRECTS + 1):
         try:
             with secrets_hidden(urls=(url,)):  # a redirect target carries a key of its own
                 response = session.get(url, stream=True, timeout=(seconds, seconds), allow_redirects=False)
         except requests.RequestException as exc:
             raise network_error(exc, f"download of {what}", seconds) from None
-        if response.status_code not in _REDIRECTS:
+        if response.status_code not in REDIRECT_STATUSES:
             break
         response.close()
         target = urljoin(url, response.headers.get("Location", ""))
@@ -157,7 +155,7 @@ def _get(core: ClientCore, info: FileInfo, seconds: float) -> Any:
                                     f"{shown_origin(base_url)} is trusted with the file's key")
         url = target
     else:
-        raise FileDownloadError(what, response.status_code, info.file_id, f"more than {_MAX_REDIRECTS} redirects")
+        raise FileDownloadError(what, response.status_code, info.file_id, f"more than {MAX_REDIRECTS} redirects")
     if response.status_code >= 300:
         response.close()
         if response.status_code in _GONE:

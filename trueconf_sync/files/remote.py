@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import attrs
 
-from ..transport.http import same_origin
+from ..transport.http import MAX_REDIRECTS, REDIRECT_STATUSES, same_origin
 from .errors import FileDownloadError
 from .redact import secrets_hidden, short_url
 from .transport import CHUNK_SIZE, network_error
@@ -33,8 +33,6 @@ __all__ = ["DEFAULT_REMOTE_MAX_SIZE", "DEFAULT_REMOTE_TIMEOUT", "RemoteAddressEr
 DEFAULT_REMOTE_MAX_SIZE = 256 * 1024 * 1024
 #: Default seconds to wait for a URL's server (connect, and between bytes).
 DEFAULT_REMOTE_TIMEOUT = 30.0
-_MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -191,7 +189,7 @@ def fetch(remote: RemoteFile, argument: str, limit: int, too_large: Callable[[in
     session = _guarded_session(remote)
     hops = [url]
     try:
-        for _ in range(_MAX_REDIRECTS + 1):
+        for _ in range(MAX_REDIRECTS + 1):
             headers = dict(remote.headers or {}) if same_origin(url, remote.url) else {}
             with secrets_hidden(urls=tuple(hops)):
                 try:
@@ -201,7 +199,7 @@ def fetch(remote: RemoteFile, argument: str, limit: int, too_large: Callable[[in
                     raise RemoteAddressError(argument, short_url(url, keep_path=True), refused.address) from None
                 except requests.RequestException as exc:
                     raise network_error(exc, f"{argument}: fetching {shown}", remote.timeout) from None
-            if response.status_code not in _REDIRECTS:
+            if response.status_code not in REDIRECT_STATUSES:
                 break
             response.close()
             url = urljoin(url, response.headers.get("Location", ""))
@@ -209,7 +207,7 @@ def fetch(remote: RemoteFile, argument: str, limit: int, too_large: Callable[[in
                 raise FileDownloadError(shown, response.status_code, reason="redirected to a URL that is not http(s)")
             hops.append(url)
         else:
-            raise FileDownloadError(shown, response.status_code, reason=f"more than {_MAX_REDIRECTS} redirects")
+            raise FileDownloadError(shown, response.status_code, reason=f"more than {MAX_REDIRECTS} redirects")
         with secrets_hidden(urls=tuple(hops)), response:
             if response.status_code >= 400:
                 raise FileDownloadError(shown, response.status_code)

@@ -21,8 +21,22 @@ from .tls import Verify, tls_failure, trust_context
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["SessionHolder", "SessionProvider", "client_session", "http_failure", "make_session", "same_origin",
-           "shown_origin"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "REDIRECT_STATUSES",
+    "SessionHolder",
+    "SessionProvider",
+    "client_session",
+    "http_failure",
+    "make_session",
+    "same_origin",
+    "shown_origin",
+]
+
+
+#: HTTP statuses that redirect, and how many hops a caller that follows them by hand allows.
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 
 
 class SessionProvider(Protocol):
