@@ -41,11 +41,12 @@ _raw_decode = json.JSONDecoder().raw_decode
 #: the 64-bit range (2**63 has 19 digits) or just text. ``translate`` + ``find`` is far cheaper than a regex.
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * 19
-#: A number token of 19 or more digits in compact JSON: it starts the document or
-#: follows ``:``, ``[`` or ``,``.
-#: Inside a string the same bytes can occur too (``"a,1234..."``): then the walk finds nothing, which
-#: is only slower, never wrong.
-_LONG_NUMBER = re.compile(rb"(?:^|[:\[,])-?[0-9]{19}")
+#: A number token of 19 or more digits inside compact JSON follows ``:``, ``[`` or ``,`` (a document
+#: that is a bare number is checked whenever it is long). Inside a string the same bytes can occur too
+#: (``"a,1234..."``): then the walk finds nothing, which is only slower, never wrong. (An alternation
+#: with ``^`` in the pattern made the search twice as slow.)
+_LONG_NUMBER = re.compile(rb"[:\[,]-?[0-9]{19}")
+_NUMBER_START = b"-0123456789"
 
 
 class _Problem(Exception):
@@ -141,7 +142,9 @@ def _std_dumps(obj: Any) -> bytes:
         if error is None:
             raise
         raise error from exc
-    if data.translate(_DIGITS_TO_ZERO).find(_LONG_RUN) >= 0 and _LONG_NUMBER.search(data):
+    if data.translate(_DIGITS_TO_ZERO).find(_LONG_RUN) >= 0 and (
+        data[0] in _NUMBER_START or _LONG_NUMBER.search(data) is not None
+    ):
         error = _explain(obj, None)  # rare: only then are integers checked
         if error is not None:
             raise error
