@@ -403,7 +403,6 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             ack_after_handling=config.ack == "after_handling",
             skip=self._is_own_message if config.skip_own_messages else None,
             max_queued=config.max_queued_events,
-            name=self._name,
         )
 
     def _on_request(self, conn: Connection, frame: dict[str, Any]) -> None:
