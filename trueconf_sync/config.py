@@ -210,7 +210,7 @@ class ClientConfig:
             raise ValueError(f"ack must be 'immediate' or 'after_handling', got {ack!r}")
         return cls(
             host=host, port=port, https=https, token=token, username=username, password=password,
-            oauth_client_id=oauth_client_id, verify=check_verify(verify),
+            oauth_client_id=oauth_client_id, verify=check_verify(verify, https=https),
             timeout=seconds["timeout"],
             connect_timeout=connect_timeout if connect_timeout is not None else seconds["timeout"],
             receive_unread=bool(receive_unread), receive_system_messages=bool(receive_system_messages),

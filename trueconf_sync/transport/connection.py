@@ -43,6 +43,7 @@ from ..errors import (
     seconds,
 )
 from . import jsoncodec
+from .failures import unreachable
 from .frames import (
     OP_CLOSE,
     OP_PONG,
@@ -148,7 +149,9 @@ class Connection:
                 skip_utf8_validation=True,
             )
         except Exception as exc:
-            raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
+            # One readable line (where, why, what to try); TLSError for TLS failures.
+            raise (unreachable(exc, url, "WebSocket", connect_timeout)
+                   or ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}")) from exc
         chosen = (self._ws.getheaders() or {}).get("sec-websocket-protocol")
         if chosen is not None and chosen.strip().lower() != SUBPROTOCOL:
             self._ws.close(timeout=0)

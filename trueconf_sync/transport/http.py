@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError, seconds
+from .failures import unreachable
 from .tls import Verify, tls_failure, trust_context
 
 if TYPE_CHECKING:
@@ -115,8 +116,11 @@ def http_failure(exc: BaseException, what: str, timeout: float,
         return RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}")
     request = getattr(exc, "request", None)
     url = getattr(request, "url", None)
-    where = urlsplit(url).netloc.rpartition("@")[2] if isinstance(url, str) else "the server"
-    tls = tls_failure(exc, where)
+    if isinstance(url, str):  # one readable line: scheme://host:port, why, what to try (never the path)
+        known = unreachable(exc, url, what, timeout)
+        if known is not None:
+            return known
+    tls = tls_failure(exc, "the server")
     if tls is not None:
         return TLSError(f"{what}: {tls}")
     text = clean(str(exc) or type(exc).__name__)
