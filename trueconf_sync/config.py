@@ -318,10 +318,15 @@ class Settings:
         )
 
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        """Keyword arguments for :class:`~trueconf_sync.Client` (``server`` included)."""
+        """Keyword arguments for :class:`~trueconf_sync.Client` (``server`` included). ``overrides``
+        win; a ``token`` or ``username`` among them replaces the configured credentials as a group."""
+        server = overrides.pop("server", None) or self.require_server()  # the first thing to ask for
+        credentials: dict[str, Any] = {} if {"token", "username"} & overrides.keys() else self.credentials()
+        if overrides.get("username") and "password" not in overrides and self.password:
+            credentials["password"] = self.password  # given a username, the password may come from anywhere
         kwargs: dict[str, Any] = {
-            "server": self.require_server(),
-            **self.credentials(),
+            "server": server,
+            **credentials,
             "port": self.port,
             "https": self.https,
             "verify": self.verify,
