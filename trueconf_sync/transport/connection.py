@@ -42,7 +42,7 @@ from ..errors import (
     RequestTimeoutError,
     seconds,
 )
-from . import jsoncodec
+from . import jsoncodec, wirelog
 from .failures import unreachable
 from .frames import (
     OP_CLOSE,
@@ -162,8 +162,12 @@ class Connection:
         sock = self._ws.sock
         assert sock is not None
         self._sock: socket.socket = sock
-        self._masker = Masker()
-        self._frames = FrameReader(sock)
+        if wirelog.enabled():  # -vv: every text frame logged, secrets masked (decided once, here)
+            self._masker: Masker = wirelog.LoggingMasker()
+            self._frames: FrameReader = wirelog.LoggingFrameReader(sock)
+        else:
+            self._masker = Masker()
+            self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
         self._reader = threading.Thread(target=run_reader, args=(self,), name=f"{name}-reader", daemon=True)
