@@ -102,12 +102,15 @@ def _ports_hint(scheme: str, port: int) -> str:
     return f"check the port: the Bridge listens on {_PLAIN_PORT}; TrueConf Web on {_TLS_PORT} needs https=True"
 
 
-def unreachable(exc: BaseException, url: str, what: str, timeout: float | None = None) -> ConnectionLostError | None:
+def unreachable(exc: BaseException, url: str, what: str, timeout: float | None = None, *,
+                first_contact: bool = True) -> ConnectionLostError | None:
     """The library's error for a failed attempt to reach ``url`` (``what``: "WebSocket", "token request"...).
 
     Returns a :class:`TLSError` for TLS failures, a :class:`ConnectionLostError` for the other
     causes it knows (refused, unknown host, no route, no answer, HTTP status of the handshake,
     closed without an answer), else None: the caller words the rest (its text may need cleaning).
+    "Closed without an answer" hints at a TLS port only on ``first_contact``: a server that drops
+    an upload halfway has the right scheme (the caller's own words fit better then).
     The message is one line: ``<what>: cannot reach <scheme>://<host>:<port>: <reason>; <what to try>``.
     """
     scheme, host, port = describe_address(url)
@@ -140,7 +143,7 @@ def unreachable(exc: BaseException, url: str, what: str, timeout: float | None =
         hint = _other_port(scheme, host, port) if status == 400 and scheme == "http" else (
             "check the host and the port: is this TrueConf Server with the Chatbot Connector?")
         return ConnectionLostError(f"{where}: the server refused the WebSocket handshake with HTTP {status}; {hint}")
-    if find_cause(exc, *_closed_types()) is not None:
+    if first_contact and find_cause(exc, *_closed_types()) is not None:
         return ConnectionLostError(f"{where}: the server closed the connection without an answer; "
                                    f"{_other_port(scheme, host, port)}")
     return None

@@ -105,19 +105,22 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def http_failure(exc: BaseException, what: str, timeout: float,
-                 clean: Callable[[str], str] = lambda text: text) -> TrueConfError:
+                 clean: Callable[[str], str] = lambda text: text, *, first_contact: bool = False) -> TrueConfError:
     """The library's error for a failed HTTP exchange (a requests/urllib3 exception).
 
     RequestTimeoutError for a timeout; TLSError with a readable reason and what to do for a TLS
-    failure (the same sentence the WebSocket gives); else ConnectionLostError. ``clean`` removes
-    secrets (URLs with keys) from the text taken from the exception.
+    failure (the same sentence the WebSocket gives); else ConnectionLostError, one line naming
+    ``scheme://host:port`` and what to try when the cause is known (refused, unknown host, wrong
+    scheme: :func:`.failures.unreachable`). ``first_contact``: this request is the first exchange
+    with the server (the token request), so a connection closed without an answer suggests the
+    wrong scheme. ``clean`` removes secrets (URLs with keys) from the text taken from the exception.
     """
     if _is_timeout(exc):
         return RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}")
     request = getattr(exc, "request", None)
     url = getattr(request, "url", None)
     if isinstance(url, str):  # one readable line: scheme://host:port, why, what to try (never the path)
-        known = unreachable(exc, url, what, timeout)
+        known = unreachable(exc, url, what, timeout, first_contact=first_contact)
         if known is not None:
             return known
     tls = tls_failure(exc, "the server")
