@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from blinker import NamedSignal
 
 from . import __version__
+from .api.conveniences import ConvenienceMethods
 from .api.methods import ApiMethods
 from .api.models import AuthInfo, Message, SentMessage
 from .api.models.binding import bind_client
@@ -69,7 +70,7 @@ _SETTINGS = ("host", "port", "https", "timeout", "connect_timeout", "receive_unr
              "ping_interval", "pong_timeout", "max_queued_events", "max_pending_calls")
 
 
-class Client(ApiMethods, FileMethods, HandlerRegistry):
+class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:
@@ -170,6 +171,31 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._services = CoreServices(self._sup, self._requests)
         self._core: ClientCore = self._services  # (mypy checks it against the Protocol)
         _LIVE_CLIENTS.add(self)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+        profile: str | None = None,
+        **overrides: Any,
+    ) -> Client:
+        """A client (not yet connected) from ``TRUECONF_*`` variables and the config file::
+
+            with Client.from_env() as client:   # TRUECONF_SERVER, TRUECONF_TOKEN or _USERNAME/_PASSWORD...
+                client.send_message(chat_id, "deploy finished")
+
+        Read by :func:`trueconf_sync.config.load_settings`, the loader the command line and the bot
+        layer use too (its docs list the variables). ``environ`` defaults to ``os.environ``;
+        ``config``/``profile`` choose the INI file and section; ``overrides`` are further
+        ``Client`` arguments and win (a ``token`` or ``username`` replaces the configured credentials).
+        Raises ValueError naming the variable or file at fault (never a secret's value).
+        """
+        from .config import load_settings
+
+        kwargs = load_settings(environ=environ, config=config, profile=profile).client_kwargs(**overrides)
+        return cls(kwargs.pop("server"), **kwargs)
 
     # ---- settings, addresses and state ---------------------------------------------------------
 

@@ -43,7 +43,8 @@ from ..errors import (
     RequestTimeoutError,
     seconds,
 )
-from . import jsoncodec
+from . import jsoncodec, wirelog
+from .failures import unreachable
 from .frames import (
     OP_CLOSE,
     OP_PONG,
@@ -148,7 +149,9 @@ class Connection:
                 skip_utf8_validation=True,
             )
         except Exception as exc:
-            raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
+            # One readable line (where, why, what to try); TLSError for TLS failures.
+            raise (unreachable(exc, url, "WebSocket", connect_timeout)
+                   or ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}")) from exc
         chosen = (self._ws.getheaders() or {}).get("sec-websocket-protocol")
         if chosen is not None and chosen.strip().lower() != SUBPROTOCOL:
             self._ws.close(timeout=0)
@@ -159,8 +162,12 @@ class Connection:
         sock = self._ws.sock
         assert sock is not None
         self._sock: socket.socket = sock
-        self._masker = Masker()
-        self._frames = FrameReader(sock)
+        if wirelog.enabled():  # -vv: every text frame logged, secrets masked (decided once, here)
+            self._masker: Masker = wirelog.LoggingMasker()
+            self._frames: FrameReader = wirelog.LoggingFrameReader(sock)
+        else:
+            self._masker = Masker()
+            self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
         self._reader = threading.Thread(target=run_reader, args=(self,), name=f"{name}-reader", daemon=True)
