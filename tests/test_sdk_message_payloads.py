@@ -160,3 +160,15 @@ def test_shortcuts_of_an_unbound_message_say_so() -> None:
     with pytest.raises(RuntimeError, match="not bound"):
         msg.photo.download()
     assert Message.answer_photo.__doc__ and "send_photo" in Message.answer_photo.__doc__
+
+
+def test_the_sdks_plumbing_names() -> None:
+    raw = envelope(203, {"latitude": 47.227204, "longitude": 39.704168, "title": "Rostov"})
+    msg = Message.from_dict(raw)
+    assert msg == message(203, raw["content"]) and msg.location is not None
+    again = Message.from_dict(msg.to_dict())
+    assert again == msg and again.to_dict()["content"]["title"] == "Rostov"
+    with pytest.raises(RuntimeError, match="not bound"):
+        msg.bot  # noqa: B018
+    me = Me()
+    assert msg.bind(me) is msg and msg.bot is me and msg.client is me
