@@ -108,5 +108,5 @@ def test_round_trip(given_name: str, family: str, formatted: str, phones: list[s
 @given(st.text(max_size=300))
 def test_any_text_is_read_without_raising(text: str) -> None:
     card = parse_vcard("BEGIN:VCARD\n" + text)
-    assert card is not None
+    assert card is not None or text[:1] in (" ", "\t")  # a leading blank folds into BEGIN:VCARD itself
     Contact.from_vcard("BEGIN:VCARD\n" + text)
