@@ -144,7 +144,7 @@ def test_a_replayed_message_is_not_handled_again(
     alice.send_message(chat, "sentinel")
     recorder.wait_for("sentinel")
     assert recorder.counts()["twice sent"] == 1
-    assert stream.stats["duplicates"] >= 2
+    assert stream.stats["duplicates"] >= 1  # (the sentinel's own copy may still be on its way)
 
 
 def test_event_keys() -> None:
