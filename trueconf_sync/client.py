@@ -41,7 +41,7 @@ from .api.models.binding import bind_client
 from .config import MAX_SECONDS, ClientConfig
 from .core.bulk import SendResult, send_many
 from .core.lifecycle import ENDED, ConnectionState, Lifecycle, State
-from .core.protocols import ClientCore
+from .core.protocols import ClientCore, Dispatcher, EventDistributor
 from .core.requests import RequestPath, check_payload, raw_spec
 from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
@@ -164,6 +164,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         self._name = f"trueconf-{next(_ids)}"
         self.user_agent = f"trueconf_sync/{__version__} (Python/{platform.python_version()})"
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
+        self._distributor: EventDistributor | None = None
         hooks = Hooks(self._make_dispatcher, _parse_auth, self._on_request, self._on_reconnected,
                       self._on_closed)
         self._sup = Supervisor(config, self._name, self.user_agent, Lifecycle(self._name, self._announce), hooks)
@@ -299,6 +300,23 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         if state is State.FAILED and self._sup.fatal is not None:
             raise self._sup.fatal
 
+    def distribute(self, distributor: EventDistributor | None) -> Client:
+        """Share incoming events with other processes connected as the same bot; returns the client.
+
+        ``distributor`` makes the event dispatcher, e.g.
+        ``client.distribute(RedisStream(url, group="my-bot"))`` (:mod:`trueconf_sync.contrib.redis`):
+        every process appends what its connection receives to one shared queue and handles its share,
+        so each event is handled by one of them. ``None`` restores local handling. Call it before
+        :meth:`connect` (or after :meth:`close`).
+
+        Raises:
+            RuntimeError: the client is connected (its dispatcher already runs).
+        """
+        if self._sup.dispatcher is not None:
+            raise RuntimeError("distribute() must be called before connect() (or after close())")
+        self._distributor = distributor
+        return self
+
     def close(self, timeout: float = 5.0) -> None:
         """Close the connection and stop the handler threads (idempotent, any thread, any callback).
 
@@ -421,12 +439,17 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     def _on_closed(self) -> None:
         self._requests.forget_subscriptions()
 
-    def _make_dispatcher(self) -> HandlerWorkers:
+    def _make_dispatcher(self) -> Dispatcher:
+        if self._distributor is not None:
+            return self._distributor.make_dispatcher(self, self._handler_workers)
+        return self._handler_workers(self._sup.config.ack == "after_handling")
+
+    def _handler_workers(self, ack_after_handling: bool) -> HandlerWorkers:
         config = self._sup.config
         return HandlerWorkers(
             self,
             workers=config.workers,
-            ack_after_handling=config.ack == "after_handling",
+            ack_after_handling=ack_after_handling,
             skip=self._is_own_message if config.skip_own_messages else None,
             max_queued=config.max_queued_events,
         )
