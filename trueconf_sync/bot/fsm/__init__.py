@@ -6,10 +6,15 @@ from .context import FSMContext
 from .memory import MemoryStorage
 from .sqlite import SQLiteStorage
 from .state import State, StateFilter, StatesGroup, any_state, default_state
-from .storage import KeyStrategy, Storage, StorageKey
+from .keys import DefaultKeyBuilder, KeyBuilder
+from .storage import DEFAULT_DESTINY, FSMStrategy, KeyStrategy, Storage, StorageKey
 
 __all__ = [
+    "DEFAULT_DESTINY",
+    "DefaultKeyBuilder",
     "FSMContext",
+    "FSMStrategy",
+    "KeyBuilder",
     "KeyStrategy",
     "MemoryStorage",
     "SQLiteStorage",
