@@ -372,6 +372,8 @@ class Router:
             if extra is None:
                 continue
             call_data = {**data, **extra, "handler": handler}
+            if target is not event:
+                call_data["event"] = target  # ``event`` by name is what the handler gets
             trace.handler, trace.data = handler, call_data
             try:
                 result = self._run(handler, target, call_data)
