@@ -115,7 +115,7 @@ class Command(Filter):
         allow_forwarded: also take the text of a forwarded message as a command. Off by default:
             a command is what its author typed, so an admin forwarding someone's ``/promote
             mallory`` does not run it.
-        magic: a magic filter (``F.args``, ``F.args.regexp(r"\d+")``...) the :class:`CommandObject`
+        magic: a magic filter (``F.args``, ``F.args.regexp(r"[0-9]+")``...) the :class:`CommandObject`
             must also pass; its result is kept as ``command.magic_result``.
 
     Raises:
