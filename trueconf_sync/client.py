@@ -421,7 +421,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         dispatcher.submit(conn, frame, conn.send_pong)
 
     def _is_own_message(self, method: str, event: Any) -> bool:
-        if method != "sendMessage" or not isinstance(event, Message):
+        # Only chat messages of its own are skipped: a system envelope (type < 200, e.g. "history
+        # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
+        if method != "sendMessage" or not isinstance(event, Message) or event.is_system:
             return False
         me = self.user_id
         return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]
