@@ -19,6 +19,9 @@ class FSMContext:
         key: which dialog.
     """
 
+    storage: Storage
+    key: StorageKey
+
     def __init__(self, storage: Storage, key: StorageKey) -> None:
         self.storage = storage
         self.key = key
