@@ -69,7 +69,7 @@ def test_keyboards(trueconf_server: Any, trueconf_client_factory: Any, alice: An
     menu = bot_messages(trueconf_server, chat)[-1]["messageId"]
     for count in (1, 2):  # a click shows the text as it is then: wait for each edit (its answer comes after)
         alice.click_button(menu, "inc")
-        wait_until(lambda: len(trueconf_server.command_answers) == count)
+        wait_until(lambda count=count: len(trueconf_server.command_answers) == count)
     alice.click_button(menu, "done")
     assert next_text(alice, chat) == "Finished."
     stored = next(m for m in trueconf_server.chat_messages(chat) if m["messageId"] == menu)

@@ -38,10 +38,10 @@ from ..events.kinds import KINDS, EventKind
 from ..events.signals import connection_state_changed, event_received
 from ..events.workers import chat_key
 from ..ids import same_user
-from .fsm.context import FSMContext
-from .fsm.memory import MemoryStorage
 from .callback import CallbackQuery
+from .fsm.context import FSMContext
 from .fsm.keys import KeyBuilder
+from .fsm.memory import MemoryStorage
 from .fsm.storage import FSMStrategy, KeyStrategy, Storage, StorageKey, make_key
 from .handler import UNHANDLED
 from .router import ANY_KIND, UPDATE_KIND, Router, Trace
@@ -152,7 +152,8 @@ class Dispatcher(Router):
             self.storage = storage
         if key_builder is not None:
             if not callable(getattr(key_builder, "build", None)):
-                raise TypeError(f"key_builder must have a build(client, event) method, got {type(key_builder).__name__}")
+                raise TypeError("key_builder must have a build(client, event) method, "
+                                f"got {type(key_builder).__name__}")
             self.key_builder = key_builder
 
     # ---- values for handlers ---------------------------------------------------------------

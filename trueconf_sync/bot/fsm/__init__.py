@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .context import FSMContext
+from .keys import DefaultKeyBuilder, KeyBuilder
 from .memory import MemoryStorage
 from .sqlite import SQLiteStorage
 from .state import State, StateFilter, StatesGroup, any_state, default_state
-from .keys import DefaultKeyBuilder, KeyBuilder
 from .storage import DEFAULT_DESTINY, FSMStrategy, KeyStrategy, Storage, StorageKey
 
 __all__ = [
