@@ -50,11 +50,12 @@ from .results import (
 
 __all__ = [
     "AttachmentContent", "Audio", "AuthInfo", "Author", "AvatarContent", "Box", "ButtonClicked", "Chat",
-    "ChatActivity", "ChatAvatarChanged", "ChatHistory", "ChatRef", "ChatRemoved",
-    "ChatTitleChanged", "ClearHistoryContent", "CommandPayload", "CommandSource", "Contact", "Content", "Document",
-    "EditedMessage", "ExtensionLimits", "FileInfo", "FileRef", "FilePreview", "FileProgress",
+    "ChatActivity", "ChatAvatarChanged", "ChatHistory", "ChatRef", "ChatRemoved", "ChatTitleChanged",
+    "ClearHistoryContent", "CommandPayload", "CommandSource", "Contact", "Content", "Document",
+    "EditedMessage", "ExtensionLimits", "FileInfo", "FilePreview", "FileProgress", "FileRef",
     "HistoryCleared", "LocationContent", "Message", "MessageEdited", "MessageRemoved", "Millis",
-    "Model", "Participant", "ParticipantAdded", "Photo", "ParticipantContent", "ParticipantRemoved",
+    "Model", "Participant", "ParticipantAdded", "ParticipantContent", "ParticipantRemoved", "Photo",
     "RawEvent", "RoleChanged", "SentFile", "SentMessage", "Sticker", "SurveyContent", "TextContent",
-    "TitleContent", "TitleEdited", "UnknownContent", "UploadLimits", "User", "Video", "Voice", "VoiceContent",
+    "TitleContent", "TitleEdited", "UnknownContent", "UploadLimits", "User", "Video", "Voice",
+    "VoiceContent",
 ]

@@ -71,6 +71,34 @@ class Message(Model):
     def _client(self) -> BoundClient:
         return need_client(self.client)
 
+    # --- the SDK's plumbing names: bot, bind, from_dict, to_dict --------------------------------------
+
+    @property
+    def bot(self) -> BoundClient:
+        """The client this message is bound to (the SDK's name for ``client``); RuntimeError when unbound."""
+        return self._client()
+
+    def bind(self, client: BoundClient) -> Message:
+        """Bind this message (and the messages inside it) to ``client``; return it (the SDK's ``bind``)."""
+        from .binding import bind_client
+
+        bound: Message = bind_client(self, client)
+        return bound
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """Parse a wire envelope (camelCase JSON object) leniently, as received messages are."""
+        from ..converter import structure
+
+        return structure(data, cls)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This message as camelCase JSON-ready data (the wire shape)."""
+        from ..converter import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
+
     # --- shortcuts: blocking, each with a .future(...) form (the client method's own) ---------------
 
     @shortcut
