@@ -242,9 +242,9 @@ class Dispatcher(Router):
             frame = {"type": 1, "id": getattr(event, "id", None), "method": method or "",
                      "payload": getattr(event, "payload", None) if isinstance(event, RawEvent) else event.raw}
         data: dict[str, Any] = {
+            "bot": client,  # the SDK's name; a dispatcher value of that name wins (older bots used it)
             **self.data,
             "client": client,
-            "bot": client,
             "dispatcher": self,
             "event": event,
             "event_kind": kind,
