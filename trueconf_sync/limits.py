@@ -48,7 +48,7 @@ MAX_TEXT_LENGTH = 4096
 MAX_TITLE_LENGTH = 256
 #: Largest count or page number the protocol can carry (uint32).
 MAX_UINT32 = 2**32 - 1
-#: Longest id (chat, message, user, file) accepted: far above any real one, catches misuse.
+#: Longest id accepted for a chat, a message, a user or a file: far above any real one, catches misuse.
 MAX_ID_LENGTH = 1024
 
 #: Rows of an inline keyboard (§12.4).

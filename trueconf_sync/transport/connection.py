@@ -200,7 +200,7 @@ class Connection:
 
     def request(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Future[Any]:
         """Send a request and return the Future of its parsed result (fails after ``timeout``)."""
-        pending = Pending(method, parse, _monotonic() + timeout)
+        pending = Pending(method, parse, _monotonic() + timeout, timeout=timeout)
         self._send_request(pending, payload)
         assert pending.future is not None
         return pending.future
@@ -233,7 +233,8 @@ class Connection:
                 frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
-            sent.append((request_id, Pending(method, parse, deadline, notify=notify, index=first_index + offset)))
+            sent.append((request_id, Pending(method, parse, deadline, notify=notify, index=first_index + offset,
+                                                 timeout=timeout)))
         for request_id, pending in sent:
             table[request_id] = pending
         if self.reading_paused:

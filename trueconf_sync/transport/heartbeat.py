@@ -95,13 +95,15 @@ class Heartbeat:
 
 
 def expire(conn: Connection, now: float) -> None:
-    """Fail the requests whose deadline passed (and drop completed ones left in the table)."""
+    """Fail the Future and bulk requests whose deadline passed (and drop completed ones left in the
+    table). A blocking caller wakes at its own deadline and ends its request itself."""
     table = conn._pending
-    expired = [rid for rid, p in list(table.items()) if p.deadline <= now or p.done]
+    expired = [rid for rid, p in list(table.items()) if (p.deadline <= now and p.lock is None) or p.done]
     for request_id in expired:
         pending = table.pop(request_id, None)
         if pending is not None and not pending.done:
-            pending.fail(RequestTimeoutError(f"{pending.method}: no answer in time"))
+            within = f"within {seconds(pending.timeout)}" if pending.timeout is not None else "in time"
+            pending.fail(RequestTimeoutError(f"{pending.method}: no answer {within}"))
 
 
 class Ticker:

@@ -29,7 +29,7 @@ _allocate_lock = threading.Lock
 class Pending:
     """A request waiting for its response: how to parse the payload, a deadline, and its waiter."""
 
-    __slots__ = ("deadline", "error", "future", "index", "lock", "method", "notify", "parse", "value")
+    __slots__ = ("deadline", "error", "future", "index", "lock", "method", "notify", "parse", "timeout", "value")
 
     def __init__(
         self,
@@ -39,10 +39,12 @@ class Pending:
         blocking: bool = False,
         notify: Notify | None = None,
         index: int = 0,
+        timeout: float | None = None,
     ) -> None:
         self.method = method
         self.parse = parse
         self.deadline = deadline
+        self.timeout = timeout  # the seconds the caller gave (for the timeout's message)
         self.value: Any = None
         self.error: BaseException | None = None
         self.future: Future[Any] | None = None
