@@ -99,6 +99,12 @@ def _field(body: dict[str, Any], key: str, kind: type = str, required: bool = Tr
     return value
 
 
+def _flag(body: dict[str, Any], key: str, default: bool) -> bool:
+    """An optional JSON boolean field (``default`` when missing or null)."""
+    value = _field(body, key, bool, required=False)
+    return default if value is None else bool(value)
+
+
 def _number(body: dict[str, Any], key: str, required: bool = True) -> float | None:
     """A JSON number (not a bool) field, as float."""
     value = body.get(key)
@@ -272,18 +278,16 @@ def add_routes(app: web.Application, server: FakeTrueConfServer) -> None:
     @route("POST", "/users/{login}/messages/{message_id}/remove")
     async def remove(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        for_all = _field(body, "forAll", bool, required=False)
         server.user(request.match_info["login"]).remove_message(request.match_info["message_id"],
-                                                                 True if for_all is None else for_all)
+                                                                 _flag(body, "forAll", True))
         return web.json_response({})
 
     @route("POST", "/users/{login}/chats/{chat_id}/participants")
     async def add_participant(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        history = _field(body, "displayHistory", bool, required=False)
         server.user(request.match_info["login"]).add_participant(
             request.match_info["chat_id"], _field(body, "login"), _field(body, "role", required=False) or "user",
-            True if history is None else history)
+            _flag(body, "displayHistory", True))
         return web.json_response({})
 
     @route("POST", "/users/{login}/chats/{chat_id}/participants/{member}/remove")
@@ -318,9 +322,8 @@ def add_routes(app: web.Application, server: FakeTrueConfServer) -> None:
     @route("POST", "/users/{login}/chats/{chat_id}/clear")
     async def clear(request: web.Request) -> web.StreamResponse:
         body = await _body(request)
-        for_all = _field(body, "forAll", bool, required=False)
         server.user(request.match_info["login"]).clear_history(request.match_info["chat_id"],
-                                                                True if for_all is None else for_all)
+                                                                _flag(body, "forAll", True))
         return web.json_response({})
 
     @route("POST", "/users/{login}/chats/{chat_id}/remove")
