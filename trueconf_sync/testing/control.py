@@ -4,46 +4,46 @@ It lets a client written in any language drive the fake server over plain HTTP. 
 and response body is JSON. Errors answer HTTP 400 ``{"error": "...", "errorCode": N?}`` (404 for
 unknown chats/users where noted).
 
-=========================================  ====================================================
-``GET  /_fake/``                            this list, as ``{"endpoints": [...]}``
-``POST /_fake/users``                       ``{login, password?, displayName?}`` -> ``{userId, token}``
-                                            (creates or updates the account; a fresh JWT)
-``POST /_fake/users/{login}/token``         ``{expiresIn?}`` -> ``{token}``
-``POST /_fake/users/{login}/messages``      ``{chatId? | to, text, parseMode?, replyMessageId?}``
-                                            -> ``{chatId, messageId}``; ``to`` = a login or user
-                                            id: the P2P chat with that user is used (created)
-``POST /_fake/users/{login}/chats``         ``{title, members?: [login], type?: "group"|"channel"}``
-                                            or ``{type: "p2p", with: login}`` -> ``{chatId}``
-``POST /_fake/users/{login}/files``         ``{chatId? | to, name, dataBase64, mimeType?,
-                                            uploadingSeconds?}`` -> ``{chatId, messageId}``
-``POST /_fake/users/{login}/locations``     ``{chatId? | to, latitude, longitude, title?}``
-                                            -> ``{chatId, messageId}``
-``POST /_fake/users/{login}/voice``         ``{chatId? | to, dataBase64, mimeType?, duration?}``
-                                            -> ``{chatId, messageId}``
-``POST /_fake/users/{login}/surveys``       ``{chatId? | to, title, path?, anonymous?}``
-                                            -> ``{chatId, messageId}``
-``POST /_fake/users/{login}/messages/{id}/forward``  ``{chatId? | to}`` -> ``{chatId, messageId}``
-``POST /_fake/users/{login}/messages/{id}/edit``     ``{text, parseMode?}`` -> ``{}``
-``POST /_fake/users/{login}/messages/{id}/remove``   ``{forAll?}`` -> ``{}``
+=========================================================  ===========================================================
+``GET  /_fake/``                                           this list, as ``{"endpoints": [...]}``
+``POST /_fake/users``                                      ``{login, password?, displayName?}`` -> ``{userId, token}``
+                                                           (creates or updates the account; a fresh JWT)
+``POST /_fake/users/{login}/token``                        ``{expiresIn?}`` -> ``{token}``
+``POST /_fake/users/{login}/messages``                     ``{chatId? | to, text, parseMode?, replyMessageId?}``
+                                                           -> ``{chatId, messageId}``; ``to`` = a login or user
+                                                           id: the P2P chat with that user is used (created)
+``POST /_fake/users/{login}/chats``                        ``{title, members?: [login], type?: "group"|"channel"}``
+                                                           or ``{type: "p2p", with: login}`` -> ``{chatId}``
+``POST /_fake/users/{login}/files``                        ``{chatId? | to, name, dataBase64, mimeType?,
+                                                           uploadingSeconds?}`` -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/locations``                    ``{chatId? | to, latitude, longitude, title?}``
+                                                           -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/voice``                        ``{chatId? | to, dataBase64, mimeType?, duration?}``
+                                                           -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/surveys``                      ``{chatId? | to, title, path?, anonymous?}``
+                                                           -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/messages/{id}/forward``        ``{chatId? | to}`` -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/messages/{id}/edit``           ``{text, parseMode?}`` -> ``{}``
+``POST /_fake/users/{login}/messages/{id}/remove``         ``{forAll?}`` -> ``{}``
 ``POST /_fake/users/{login}/chats/{chatId}/participants``  ``{login, role?, displayHistory?}``
-                                            -> ``{}``; ``.../participants/{member}/remove``,
-                                            ``.../participants/{member}/role`` ``{role}``
-``POST /_fake/users/{login}/chats/{chatId}/title``   ``{title}`` -> ``{}``; ``.../avatar``
-                                            ``{avatarUrl}`` (null removes), ``.../clear``
-                                            ``{forAll?}``, ``.../remove`` ``{}``
-``POST /_fake/users/{login}/click``         ``{messageId, button}`` -> ``{ids}`` (a ``command``
-                                            event; ``button`` = button id or command)
-``GET  /_fake/users/{login}/inbox``         ``?chatId=`` -> ``[envelope]`` others wrote to the user
-``GET  /_fake/chats/{chatId}``              -> chat data (members with roles) or 404
-``GET  /_fake/chats/{chatId}/messages``     -> ``[envelope]`` oldest first
-``GET  /_fake/stats``                       -> counters (connections, requests, acks, ...)
-``POST /_fake/drop``                        -> ``{dropped}``: abort every WebSocket
-``POST /_fake/expire-tokens``               -> ``{}``: every issued token is now expired
-``POST /_fake/push``                        ``{method, payload, login?}`` -> ``{ids}``: raw event
-``POST /_fake/limits``                      ``{maxSize?, mode?, extensions?}`` -> ``{ids}``
-``POST /_fake/delay``                       ``{seconds, method?}`` -> ``{}`` (0 resets)
-``GET  /_fake/config`` / ``POST``            read / update :class:`ServerConfig` fields
-=========================================  ====================================================
+                                                           -> ``{}``; ``.../participants/{member}/remove``,
+                                                           ``.../participants/{member}/role`` ``{role}``
+``POST /_fake/users/{login}/chats/{chatId}/title``         ``{title}`` -> ``{}``; ``.../avatar``
+                                                           ``{avatarUrl}`` (null removes), ``.../clear``
+                                                           ``{forAll?}``, ``.../remove`` ``{}``
+``POST /_fake/users/{login}/click``                        ``{messageId, button}`` -> ``{ids}`` (a ``command``
+                                                           event; ``button`` = button id or command)
+``GET  /_fake/users/{login}/inbox``                        ``?chatId=`` -> ``[envelope]`` others wrote to the user
+``GET  /_fake/chats/{chatId}``                             -> chat data (members with roles) or 404
+``GET  /_fake/chats/{chatId}/messages``                    -> ``[envelope]`` oldest first
+``GET  /_fake/stats``                                      -> counters (connections, requests, acks, ...)
+``POST /_fake/drop``                                       -> ``{dropped}``: abort every WebSocket
+``POST /_fake/expire-tokens``                              -> ``{}``: every issued token is now expired
+``POST /_fake/push``                                       ``{method, payload, login?}`` -> ``{ids}``: raw event
+``POST /_fake/limits``                                     ``{maxSize?, mode?, extensions?}`` -> ``{ids}``
+``POST /_fake/delay``                                      ``{seconds, method?}`` -> ``{}`` (0 resets)
+``GET  /_fake/config`` / ``POST``                          read / update :class:`ServerConfig` fields
+=========================================================  ===========================================================
 
 Guarded against being driven from a web page (the API can post as any user): a POST must carry
 ``Content-Type: application/json`` (a cross-site "simple" request cannot), the ``Host`` header must

@@ -12,6 +12,7 @@ The client is reached only through the methods named by the :class:`ClientMethod
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
@@ -82,7 +83,16 @@ class Shortcut(Generic[Owner, P, R]):
     def __init__(self, plan: Callable[Concatenate[Owner, P], Call[R]]) -> None:
         self.plan = plan
         self.name = plan.__name__
-        functools.update_wrapper(self, plan)  # type: ignore[arg-type]
+        functools.update_wrapper(self, plan)
+        # What inspect, help(), IPython and Sphinx show: the plan's parameters (model first, as
+        # for a method read from the class), and without the model once bound.
+        signature = inspect.signature(plan)
+        self.__signature__ = signature.replace(return_annotation=inspect.Signature.empty)
+        self.bound_signature = self.__signature__.replace(parameters=list(signature.parameters.values())[1:])
+
+    def __call__(self, owner: Owner, *args: P.args, **kwargs: P.kwargs) -> R:
+        """``Message.reply(message, ...)``: the shortcut read from the class, like a plain method."""
+        return self.plan(owner, *args, **kwargs).run()
 
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> Shortcut[Owner, P, R]: ...
@@ -107,6 +117,7 @@ class BoundShortcut(Generic[Owner, P, R]):
         self._shortcut = shortcut
         self.__doc__ = shortcut.__doc__
         self.__name__ = shortcut.name
+        self.__signature__ = shortcut.bound_signature
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Do it on this thread and return the result (see the shortcut's docstring)."""
