@@ -1,0 +1,274 @@
+"""Sending one outbox entry through a client: recipients, parts, the crash check and error classes.
+
+:class:`Courier` turns a stored :class:`~.store.Entry` into server calls and records each answer in
+the :class:`~.store.Store` as it arrives. It decides what a failure means:
+
+* the TrueConf server cannot be reached (connection lost, no answer in time, client closed):
+  :class:`Outage` -- the entry stays as it is and the caller waits and tries again; no attempt is
+  counted, so an outage of any length loses nothing and dead-letters nothing;
+* a permanent refusal (unknown user, no right to write, unknown chat, a URL the relay may not
+  fetch, an argument the server calls malformed): a dead letter at once;
+* anything else (server-side internal error, a URL's server failing): one attempt used, retried
+  later with exponential backoff, a dead letter after ``max_attempts``.
+
+The crash check: a part marked in flight when the process died may or may not have reached the
+chat. Entries without a key are sent again (at least once). For an entry with a ``key`` the chat's
+recent history is read first; see :meth:`Courier.find_delivered` for what counts as found.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+from ..errors import ApiError, AuthError, ConnectionLostError, RequestTimeoutError
+from ..files.errors import FileDownloadError
+from ..files.remote import RemoteAddressError, RemoteFile, fetch
+from ..ids import same_user
+from .store import Entry, Store
+
+if TYPE_CHECKING:
+    from ..client import Client
+
+__all__ = ["PERMANENT_CODES", "Courier", "DeliveryOptions", "Outage"]
+
+log = logging.getLogger("trueconf_sync.outbox")
+
+#: ``errorCode`` values that will not change by trying again (PROTOCOL §7, §12.10): no right to
+#: write, not a member, unknown chat/message/file, malformed request, file refused.
+PERMANENT_CODES = frozenset({302, 303, 304, 305, 306, 307, 308, 312, 399, 402, 403, 404, 406, 407, 408})
+#: ``createP2PChat`` errors that may pass (any other means the user cannot be written to).
+TRANSIENT_P2P_CODES = frozenset({300, 301})
+#: Allowed clock difference between this host and the server when reading history after a crash.
+CLOCK_SKEW = 300.0
+
+
+class Outage(Exception):
+    """The TrueConf server cannot be reached now; try the same entry again after a pause."""
+
+
+class _Failed(Exception):
+    """An entry's try failed; ``permanent`` makes it a dead letter."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@attrs.frozen
+class DeliveryOptions:
+    """How hard to try: attempts before a dead letter, backoff, the crash check's history depth."""
+
+    max_attempts: int = 10
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    history_depth: int = 50
+    allowed_networks: tuple[str, ...] = ()
+    max_file_size: int = 64 * 1024 * 1024
+    fetch_timeout: float = 30.0
+
+    def retry_delay(self, attempts: int) -> float:
+        """Seconds before try number ``attempts + 1`` of an entry (exponential, capped)."""
+        return float(min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1)))
+
+
+class Courier:
+    """Delivers entries of one :class:`Store` through one connected (or reconnecting) client."""
+
+    def __init__(self, store: Store, client: Client, options: DeliveryOptions,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.client = client
+        self.options = options
+        self.clock = clock
+
+    # ---- one entry ---------------------------------------------------------------------------
+
+    def deliver(self, entry: Entry) -> bool:
+        """Send what is left of ``entry``; True when it is now sent, False when it failed (recorded).
+
+        Raises:
+            Outage: the server is unreachable; nothing about the entry changed.
+        """
+        try:
+            self._ensure_connected()
+            chat_id = self._chat_of(entry)
+            done = entry.done
+            if entry.inflight and entry.key is not None:
+                found = self.find_delivered(entry, chat_id)
+                if found is not None:
+                    log.info("outbox: entry %d (key given) was delivered before a restart; not sent again", entry.id)
+                    self.store.finish_part(entry.id, chat_id, [found], last=done + 1 >= entry.parts)
+                    done += 1
+            for part in range(done, entry.parts):
+                self.store.begin_part(entry.id, chat_id)
+                try:
+                    ids = self._send_part(entry, part, chat_id)
+                except ApiError as exc:
+                    if exc.code == 304 and entry.recipient.startswith("user:"):
+                        # A cached personal chat that no longer exists: forget it and open it again.
+                        self.store.remember_p2p(entry.recipient[5:], None)
+                        chat_id = self._chat_of(entry)
+                        self.store.begin_part(entry.id, chat_id)
+                        ids = self._send_part(entry, part, chat_id)
+                    else:
+                        raise
+                self.store.finish_part(entry.id, chat_id, ids, last=part + 1 >= entry.parts)
+            return True
+        except (ConnectionLostError, RequestTimeoutError, AuthError) as exc:
+            # AuthError too: refused credentials are the relay's problem, not the entry's.
+            raise Outage(str(exc)) from exc
+        except _Failed as exc:
+            self._record(entry, str(exc), exc.permanent)
+        except ApiError as exc:
+            self._record(entry, str(exc), exc.code in PERMANENT_CODES)
+        except (ValueError, TypeError, LookupError, OSError) as exc:
+            # The stored arguments themselves are refused (checked at put, so only for files
+            # changed since or limits changed): trying again cannot help.
+            self._record(entry, f"{type(exc).__name__}: {exc}", True)
+        return False
+
+    def _record(self, entry: Entry, error: str, permanent: bool) -> None:
+        attempts = entry.attempts + 1
+        dead = permanent or attempts >= self.options.max_attempts
+        retry_at = self.clock() + self.options.retry_delay(attempts)
+        self.store.fail(entry.id, error, dead=dead, next_try=retry_at)
+        if dead:
+            log.warning("outbox: entry %d is a dead letter after %d attempt(s): %s", entry.id, attempts, error)
+        else:
+            log.info("outbox: entry %d failed (attempt %d of %d), retrying: %s", entry.id, attempts,
+                     self.options.max_attempts, error)
+
+    def _ensure_connected(self) -> None:
+        if self.client.connected or self.client.state in ("connecting", "reconnecting"):
+            return
+        self.client.connect()  # ConnectionLostError, AuthError -> Outage
+
+    def _chat_of(self, entry: Entry) -> str:
+        kind, _, target = entry.recipient.partition(":")
+        if kind == "chat":
+            return target
+        cached = self.store.p2p_chat(target)
+        if cached is not None:
+            return cached
+        try:
+            chat_id = self.client.create_p2p_chat(target)
+        except AuthError:
+            raise
+        except ApiError as exc:
+            raise _Failed(f"cannot open a personal chat with {target!r}: {exc}",
+                          permanent=exc.code not in TRANSIENT_P2P_CODES) from exc
+        self.store.remember_p2p(target, chat_id)
+        return str(chat_id)
+
+    # ---- parts -------------------------------------------------------------------------------
+
+    def _send_part(self, entry: Entry, part: int, chat_id: str) -> list[str]:
+        if not entry.files:
+            sent = self.client.send_message(chat_id, entry.text or "", parse_mode=entry.parse_mode)
+            return [sent.message_id]
+        item = entry.files[part]
+        data, name = self._file_data(item, part)
+        caption = entry.text if part == 0 and entry.text else None
+        result = self.client.send_file(chat_id, data, caption=caption, file_name=name,
+                                       parse_mode=entry.parse_mode if caption is not None else None)
+        return [result.message_id] + ([result.caption_message_id] if result.caption_message_id else [])
+
+    def _file_data(self, item: dict[str, Any], part: int) -> tuple[bytes, str]:
+        if "blob" in item:
+            return self.store.blob(int(item["blob"])), str(item.get("name") or "file")
+        argument = f"files[{part}]"
+        remote = RemoteFile(item["url"], timeout=self.options.fetch_timeout, max_size=self.options.max_file_size,
+                            allowed_networks=self.options.allowed_networks)
+
+        def too_large(size: int) -> Exception:
+            return _Failed(f"{argument}: larger than the outbox's max_file_size {self.options.max_file_size:,} "
+                           f"bytes ({size:,})", permanent=True)
+
+        try:
+            name, _type, body, _size = fetch(remote, argument, self.options.max_file_size, too_large, _spool)
+        except RemoteAddressError as exc:
+            raise _Failed(str(exc), permanent=True) from exc
+        except FileDownloadError as exc:
+            raise _Failed(str(exc), permanent=400 <= exc.status < 500 and exc.status not in (408, 429)) from exc
+        except (ConnectionLostError, RequestTimeoutError) as exc:
+            # The URL's server failed, not TrueConf: an attempt, not an outage.
+            raise _Failed(str(exc), permanent=False) from exc
+        with body:
+            return body.read(), name or "file"
+
+    # ---- the crash check ---------------------------------------------------------------------
+
+    def find_delivered(self, entry: Entry, chat_id: str) -> str | None:
+        """The id of the in-flight part of ``entry`` if the chat shows it arrived, else None.
+
+        The key is not put into the message (TrueConf messages carry no metadata, and alert text
+        should stay as written); it marks the entry as one the caller wants deduplicated. A message
+        counts as this part when, among the chat's ``history_depth`` newest messages, it
+
+        * is newer than the last message this outbox recorded as delivered into the chat (the
+          entry's own earlier parts included) and not older than the try (minus clock skew),
+        * was written by the bot's own account, and
+        * has the part's content: the same text (a text part), or a file of the same name.
+
+        Only one part is ever in flight, so a match is this part and no other entry's.
+        """
+        history = self.client.get_chat_history(chat_id, count=self.options.history_depth)
+        anchor = self.store.anchor(chat_id)
+        me = self.client.user_id or ""
+        since_ms = ((entry.attempt_at or 0.0) - CLOCK_SKEW) * 1000
+        part = entry.done
+        for message in history:  # newest first
+            if message.message_id == anchor or message.timestamp < since_ms:
+                break
+            if not same_user(message.author.id, me, me):
+                continue
+            content: Any = message.content
+            if not entry.files:
+                if int(message.type) == 200 and getattr(content, "text", None) == entry.text:
+                    return message.message_id
+            elif int(message.type) == 202:
+                name = entry.files[part].get("name")
+                if name is None or getattr(content, "name", None) == name:
+                    return message.message_id
+        return None
+
+
+def _spool(read: Callable[[int], bytes], limit: int, too_large: Callable[[int], Exception]) -> tuple[IO[bytes], int]:
+    buffer = io.BytesIO()
+    size = 0
+    while chunk := read(65536):
+        size += len(chunk)
+        if size > limit:
+            raise too_large(size)
+        buffer.write(chunk)
+    buffer.seek(0)
+    return buffer, size
+
+
+def classify_recipient(to: str | None, chat_id: str | None) -> str:
+    """The stored recipient: ``"user:<login>"`` for ``to``, ``"chat:<id>"`` for ``chat_id``."""
+    from ..limits import check_id
+
+    if (to is None) == (chat_id is None):
+        raise ValueError("give exactly one of to (a TrueConf user id or login) and chat_id")
+    if to is not None:
+        return "user:" + check_id("to", to)
+    return "chat:" + check_id("chat_id", chat_id)
+
+
+def split_ids(values: Sequence[str]) -> list[int]:
+    """Entry ids from command-line words (``12``, ``12,13``)."""
+    ids = []
+    for value in values:
+        for word in value.split(","):
+            if word.strip():
+                if not word.strip().isdigit():
+                    raise ValueError(f"entry id must be a number, got {word!r}")
+                ids.append(int(word))
+    return ids
