@@ -145,7 +145,13 @@ class Courier:
                      self.options.max_attempts, error)
 
     def _ensure_connected(self) -> None:
-        if self.client.connected or self.client.state in ("connecting", "reconnecting"):
+        if self.client.connected:
+            return
+        if self.client.state in ("connecting", "reconnecting"):
+            # Calls would wait for the reconnect up to their timeout; a short wait here lets
+            # the outage be noticed (and reported by /healthz) within about a second.
+            if not self.client.wait_connected(1.0):
+                raise Outage(f"the client is {self.client.state}")
             return
         self.client.connect()  # ConnectionLostError, AuthError -> Outage
 
