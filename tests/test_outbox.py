@@ -188,7 +188,7 @@ def test_server_outage_loses_nothing_and_keeps_order(outbox: Outbox, trueconf_se
 def _crash_after_send(path: Path, entry_id: int) -> None:
     """Put a delivered entry back as it is after a crash between the send and the mark."""
     db = sqlite3.connect(path)
-    db.execute("UPDATE entries SET state = 'pending', inflight = 1, done = 0, message_ids = '[]' WHERE id = ?",
+    db.execute("UPDATE entries SET state = 'pending', done = 0, message_ids = '[]' WHERE id = ?",
                (entry_id,))
     db.execute("DELETE FROM anchors")
     db.commit()
@@ -217,11 +217,8 @@ def test_crash_check_resends_when_the_message_is_not_in_the_chat(tmp_path: Path,
     path = tmp_path / "o.db"
     chat = trueconf_client.create_group_chat("ops")
     with Outbox(path) as box:
-        receipt = box.put(chat_id=chat, text="never arrived", key="k1")
-    db = sqlite3.connect(path)  # in flight, but the process died before the frame left
-    db.execute("UPDATE entries SET inflight = 1, attempt_at = strftime('%s','now') WHERE id = ?", (receipt.id,))
-    db.commit()
-    db.close()
+        box.put(chat_id=chat, text="never arrived", key="k1")
+    # the process died before the frame left; the bot wrote similar text by other means meanwhile
     trueconf_client.send_message(chat, "never arrived!")  # similar text by the bot: not a match
     with Outbox(path) as box:
         assert box.deliver_pending(trueconf_client) == 1
@@ -241,3 +238,22 @@ def test_purge_and_second_deliverer(outbox: Outbox, trueconf_client: Any, tmp_pa
     outbox.start(trueconf_client)
     with Outbox(tmp_path / "outbox.db") as other, pytest.raises(RuntimeError, match="another process"):
         other.start(trueconf_client)
+
+
+@pytest.mark.parametrize("key", ["k-7", None])
+def test_lost_answer_is_checked_in_the_history_when_a_key_is_given(
+        tmp_path: Path, key: str | None, trueconf_server: Any, trueconf_client_factory: Callable[..., Any],
+        wait_until: Callable[..., Any]) -> None:
+    client = trueconf_client_factory(timeout=0.5)
+    chat = client.create_group_chat("ops")
+    trueconf_server.withhold_responses("sendMessage")  # the message is stored, its answer never comes
+    with Outbox(tmp_path / "o.db", **FAST) as box:  # type: ignore[arg-type]
+        box.put(chat_id=chat, text="disk full", key=key)
+        box.start(client)
+        wait_until(lambda: box.outage_since is not None, timeout=10, message="lost answer noticed")
+        if key is None:
+            trueconf_server.release_responses()  # else the resend would wait forever too
+        wait_delivered(box, wait_until, 1)
+        assert box.entries()[0].state == "sent"
+    trueconf_server.release_responses()
+    assert texts(trueconf_server, chat) == (["disk full"] if key else ["disk full", "disk full"])

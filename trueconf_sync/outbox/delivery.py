@@ -86,6 +86,10 @@ class Courier:
         self.client = client
         self.options = options
         self.clock = clock
+        #: when this courier started: entries older than that may have been sent by a previous process
+        self.started = clock()
+        self._seen: set[str] = set()
+        self._uncertain: set[int] = set()
 
     # ---- one entry ---------------------------------------------------------------------------
 
@@ -99,14 +103,14 @@ class Courier:
             self._ensure_connected()
             chat_id = self._chat_of(entry)
             done = entry.done
-            if entry.inflight and entry.key is not None:
+            if self._maybe_sent(entry):
                 found = self.find_delivered(entry, chat_id)
                 if found is not None:
-                    log.info("outbox: entry %d (key given) was delivered before a restart; not sent again", entry.id)
+                    log.info("outbox: entry %d (key given) had reached the chat already; not sent again", entry.id)
                     self.store.finish_part(entry.id, chat_id, [found], last=done + 1 >= entry.parts)
                     done += 1
             for part in range(done, entry.parts):
-                self.store.begin_part(entry.id, chat_id)
+                self._uncertain.add(entry.id)  # from here until its answer is recorded
                 try:
                     ids = self._send_part(entry, part, chat_id)
                 except ApiError as exc:
@@ -114,24 +118,41 @@ class Courier:
                         # A cached personal chat that no longer exists: forget it and open it again.
                         self.store.remember_p2p(entry.recipient[5:], None)
                         chat_id = self._chat_of(entry)
-                        self.store.begin_part(entry.id, chat_id)
                         ids = self._send_part(entry, part, chat_id)
                     else:
                         raise
                 self.store.finish_part(entry.id, chat_id, ids, last=part + 1 >= entry.parts)
+                self._uncertain.discard(entry.id)
             return True
         except (ConnectionLostError, RequestTimeoutError, AuthError) as exc:
             # AuthError too: refused credentials are the relay's problem, not the entry's.
             raise Outage(str(exc)) from exc
         except _Failed as exc:
+            self._uncertain.discard(entry.id)
             self._record(entry, str(exc), exc.permanent)
         except ApiError as exc:
+            self._uncertain.discard(entry.id)
             self._record(entry, str(exc), exc.code in PERMANENT_CODES)
         except (ValueError, TypeError, LookupError, OSError) as exc:
             # The stored arguments themselves are refused (checked at put, so only for files
             # changed since or limits changed): trying again cannot help.
+            self._uncertain.discard(entry.id)
             self._record(entry, f"{type(exc).__name__}: {exc}", True)
         return False
+
+    def _maybe_sent(self, entry: Entry) -> bool:
+        """Whether the next part of ``entry`` may be in the chat although no answer was recorded.
+
+        Only entries with a key are checked (the others are sent again: at least once). Two cases:
+        this courier lost the connection (or the answer) while sending it; or the entry heads its
+        recipient's queue as this courier starts, i.e. a previous process may have died between the
+        send and the record (one part is sent at a time, and only a queue's head is ever sent).
+        """
+        if entry.key is None:
+            return False
+        first_look = entry.recipient not in self._seen and entry.created < self.started
+        self._seen.add(entry.recipient)
+        return first_look or entry.id in self._uncertain
 
     def _record(self, entry: Entry, error: str, permanent: bool) -> None:
         attempts = entry.attempts + 1
@@ -218,16 +239,18 @@ class Courier:
         counts as this part when, among the chat's ``history_depth`` newest messages, it
 
         * is newer than the last message this outbox recorded as delivered into the chat (the
-          entry's own earlier parts included) and not older than the try (minus clock skew),
+          entry's own earlier parts included) and not older than the entry (minus clock skew),
         * was written by the bot's own account, and
         * has the part's content: the same text (a text part), or a file of the same name.
 
-        Only one part is ever in flight, so a match is this part and no other entry's.
+        Only one part is ever in flight, and the outbox records every message it delivered, so
+        a match is this part and no other entry's (unless the same bot account wrote the same text
+        into the chat by other means within that window).
         """
         history = self.client.get_chat_history(chat_id, count=self.options.history_depth)
         anchor = self.store.anchor(chat_id)
         me = self.client.user_id or ""
-        since_ms = ((entry.attempt_at or 0.0) - CLOCK_SKEW) * 1000
+        since_ms = (entry.created - CLOCK_SKEW) * 1000
         part = entry.done
         for message in history:  # newest first
             if message.message_id == anchor or message.timestamp < since_ms:

@@ -7,9 +7,9 @@ relay); ``busy_timeout`` makes a writer wait for another's transaction instead o
 
 Rows of ``entries`` move ``pending`` -> ``sent`` or ``pending`` -> ``dead`` (-> ``pending`` again on
 retry). An entry is made of *parts* (its text, or its files with the text as the first caption);
-``done`` counts the parts the server has answered and ``inflight`` says a part was handed to the
-connection and its answer has not been recorded: after a crash that part may or may not be in the
-chat, which is what the recovery check (see :mod:`.delivery`) resolves.
+``done`` counts the parts the server has answered, each recorded in its own commit right after the
+answer. Nothing is written before a part is sent (one commit per message, not two): the one part
+that may have been sent without its answer being recorded is found again by :mod:`.delivery`.
 """
 
 from __future__ import annotations
@@ -43,14 +43,13 @@ CREATE TABLE IF NOT EXISTS entries (
     attempts    INTEGER NOT NULL DEFAULT 0,
     next_try    REAL NOT NULL DEFAULT 0,
     done        INTEGER NOT NULL DEFAULT 0,
-    inflight    INTEGER NOT NULL DEFAULT 0,
-    attempt_at  REAL,
     chat_id     TEXT,
     message_ids TEXT NOT NULL DEFAULT '[]',
     finished    REAL,
     error       TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_queue ON entries (state, recipient, id);
+CREATE INDEX IF NOT EXISTS entries_pending ON entries (state, id);
 CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS p2p (user TEXT PRIMARY KEY, chat_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS anchors (chat_id TEXT PRIMARY KEY, message_id TEXT NOT NULL);
@@ -78,8 +77,6 @@ class Entry:
     attempts: int
     next_try: float
     done: int
-    inflight: bool
-    attempt_at: float | None
     chat_id: str | None
     message_ids: tuple[str, ...]
     finished: float | None
@@ -114,8 +111,8 @@ def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         id=row["id"], recipient=row["recipient"], text=row["text"], parse_mode=row["parse_mode"],
         files=tuple(json.loads(row["files"])), key=row["key"], state=row["state"], created=row["created"],
-        attempts=row["attempts"], next_try=row["next_try"], done=row["done"], inflight=bool(row["inflight"]),
-        attempt_at=row["attempt_at"], chat_id=row["chat_id"], message_ids=tuple(json.loads(row["message_ids"])),
+        attempts=row["attempts"], next_try=row["next_try"], done=row["done"], chat_id=row["chat_id"],
+        message_ids=tuple(json.loads(row["message_ids"])),
         finished=row["finished"], error=row["error"])
 
 
@@ -196,17 +193,23 @@ class Store:
     # ---- delivering --------------------------------------------------------------------------
 
     def next_due(self, now: float) -> Entry | None:
-        """The oldest pending entry that heads its recipient's queue and is due (order per recipient)."""
+        """The oldest pending entry that heads its recipient's queue and is due (order per recipient).
+
+        Walks pending entries in id order (index ``entries_pending``) and stops at the first one
+        with no older pending entry of its recipient (index ``entries_queue``): usually the very
+        first row, so the cost does not grow with the queue.
+        """
         rows = self._read(
-            "SELECT * FROM entries WHERE id IN (SELECT MIN(id) FROM entries WHERE state = 'pending' "
-            "GROUP BY recipient) AND next_try <= ? ORDER BY id LIMIT 1", (now,))
+            "SELECT * FROM entries AS e WHERE state = 'pending' AND next_try <= ? AND NOT EXISTS "
+            "(SELECT 1 FROM entries AS o WHERE o.state = 'pending' AND o.recipient = e.recipient AND o.id < e.id) "
+            "ORDER BY id LIMIT 1", (now,))
         return _entry(rows[0]) if rows else None
 
     def next_wakeup(self) -> float | None:
         """When the earliest waiting recipient queue becomes due (None: nothing pending)."""
         rows = self._read(
-            "SELECT MIN(next_try) AS t FROM entries WHERE id IN (SELECT MIN(id) FROM entries "
-            "WHERE state = 'pending' GROUP BY recipient)")
+            "SELECT MIN(next_try) AS t FROM entries AS e WHERE state = 'pending' AND NOT EXISTS "
+            "(SELECT 1 FROM entries AS o WHERE o.state = 'pending' AND o.recipient = e.recipient AND o.id < e.id)")
         value = rows[0]["t"] if rows else None
         return float(value) if value is not None else None
 
@@ -215,19 +218,13 @@ class Store:
         rows = self._read("SELECT * FROM entries WHERE id = ?", (entry_id,))
         return _entry(rows[0]) if rows else None
 
-    def begin_part(self, entry_id: int, chat_id: str) -> None:
-        """Record that the next part goes to the connection now (durable before it is sent)."""
-        with self._write() as db:
-            db.execute("UPDATE entries SET inflight = 1, attempt_at = ?, chat_id = ? WHERE id = ?",
-                       (time.time(), chat_id, entry_id))
-
     def finish_part(self, entry_id: int, chat_id: str, message_ids: Sequence[str], *, last: bool) -> None:
-        """Record the server's answer to the in-flight part (``last``: the entry is now sent)."""
+        """Record the server's answer to the entry's next part (``last``: the entry is now sent)."""
         with self._write() as db:
             row = db.execute("SELECT message_ids FROM entries WHERE id = ?", (entry_id,)).fetchone()
             known = json.loads(row["message_ids"]) if row is not None else []
             db.execute(
-                "UPDATE entries SET done = done + 1, inflight = 0, message_ids = ?, chat_id = ?, error = NULL, "
+                "UPDATE entries SET done = done + 1, message_ids = ?, chat_id = ?, error = NULL, "
                 "state = CASE WHEN ? THEN 'sent' ELSE state END, finished = CASE WHEN ? THEN ? ELSE finished END "
                 "WHERE id = ?", (json.dumps(known + list(message_ids)), chat_id, last, last, time.time(), entry_id))
             if message_ids:
@@ -240,7 +237,7 @@ class Store:
         """Record a failed try: dead letter, or retry at ``next_try`` (``count``: it used an attempt)."""
         with self._write() as db:
             db.execute(
-                "UPDATE entries SET inflight = 0, error = ?, attempts = attempts + ?, next_try = ?, "
+                "UPDATE entries SET error = ?, attempts = attempts + ?, next_try = ?, "
                 "state = CASE WHEN ? THEN 'dead' ELSE state END, finished = CASE WHEN ? THEN ? ELSE finished END "
                 "WHERE id = ?", (error, int(count), next_try, dead, dead, time.time(), entry_id))
             if dead:

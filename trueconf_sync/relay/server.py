@@ -269,6 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
     relay: Relay
     server_version = "trueconf-sync-relay"
     protocol_version = "HTTP/1.1"
+    # Keep-alive answers must leave in one segment: headers and body written separately meet the
+    # peer's delayed ACK under Nagle's algorithm and cost 40 ms each.
+    disable_nagle_algorithm = True
+    wbufsize = 64 * 1024
 
     def log_message(self, format: str, *args: Any) -> None:
         if log.isEnabledFor(logging.DEBUG):
