@@ -7,14 +7,12 @@ delivery thread sends it through the relay's one client.
 
 Endpoints:
 
-====================  ============================================================================
-``POST /send``        JSON ``{to | chat_id, text, parse_mode, files: [url], key}``; bearer token
-``POST /alertmanager``  Alertmanager webhook; recipient from ``?to=`` or ``?chat_id=``; bearer token
-``POST /grafana``     Grafana webhook contact point; recipient as above; bearer token
-``POST /hook/<secret>``  incoming webhook of one chat (the secret in the path is the credential)
-``GET /healthz``      connection state, outbox depth, oldest pending age (JSON)
-``GET /metrics``      Prometheus text format
-====================  ============================================================================
+* ``POST /send``: JSON ``{to | chat_id, text, parse_mode, files: [url], key}`` (bearer token);
+* ``POST /alertmanager``: an Alertmanager webhook; recipient from ``?to=`` or ``?chat_id=`` (bearer token);
+* ``POST /grafana``: a Grafana webhook contact point; recipient as above (bearer token);
+* ``POST /hook/<secret>``: the incoming webhook of one chat (the secret in the path is the credential);
+* ``GET /healthz``: connection state, outbox depth, oldest pending age (JSON);
+* ``GET /metrics``: the Prometheus text format.
 
 Protections: the bearer token and the hook secrets are compared in constant time; bodies need a
 ``Content-Length`` no larger than ``max_body``; a token bucket per client address limits the
