@@ -257,3 +257,16 @@ def test_lost_answer_is_checked_in_the_history_when_a_key_is_given(
         assert box.entries()[0].state == "sent"
     trueconf_server.release_responses()
     assert texts(trueconf_server, chat) == (["disk full"] if key else ["disk full", "disk full"])
+
+
+def test_a_removed_personal_chat_is_opened_again(outbox: Outbox, trueconf_server: Any, trueconf_client: Any,
+                                                 wait_until: Callable[..., Any]) -> None:
+    outbox.put("alice", "first")
+    outbox.deliver_pending(trueconf_client)
+    old_chat = outbox.entries()[0].chat_id
+    trueconf_client.remove_chat(old_chat)
+    outbox.put("alice", "second")
+    outbox.deliver_pending(trueconf_client)
+    second = outbox.entries()[1]
+    assert second.state == "sent" and second.attempts == 0 and second.chat_id != old_chat
+    assert texts(trueconf_server, second.chat_id) == ["second"]

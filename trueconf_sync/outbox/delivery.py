@@ -148,11 +148,76 @@ class Courier:
         recipient's queue as this courier starts, i.e. a previous process may have died between the
         send and the record (one part is sent at a time, and only a queue's head is ever sent).
         """
+        needed = self._needs_check(entry)
+        self._seen.add(entry.recipient)
+        return needed
+
+    def _needs_check(self, entry: Entry) -> bool:
         if entry.key is None:
             return False
-        first_look = entry.recipient not in self._seen and entry.created < self.started
-        self._seen.add(entry.recipient)
-        return first_look or entry.id in self._uncertain
+        return (entry.recipient not in self._seen and entry.created < self.started) or entry.id in self._uncertain
+
+    # ---- many entries at once ----------------------------------------------------------------
+
+    def deliver_batch(self, entries: list[Entry]) -> int:
+        """Deliver queue heads of different recipients together; return how many are now sent.
+
+        Plain text entries whose chat is known go out pipelined (one request each, all in flight
+        at once: at most one per recipient and per chat, so order per recipient holds) and their
+        answers are recorded in one commit. The others go through :meth:`deliver` one by one.
+
+        Raises:
+            Outage: the server is unreachable (entries answered before are recorded).
+        """
+        fast: list[tuple[Entry, str]] = []
+        chats: set[str] = set()
+        sent = 0
+        for entry in entries:
+            chat_id = self._known_chat(entry)
+            if entry.files or entry.done or chat_id is None or chat_id in chats or self._needs_check(entry):
+                sent += self.deliver(entry)
+                continue
+            chats.add(chat_id)
+            fast.append((entry, chat_id))
+        if not fast:
+            return sent
+        try:
+            self._ensure_connected()
+        except (ConnectionLostError, RequestTimeoutError, AuthError) as exc:
+            raise Outage(str(exc)) from exc
+        calls = []
+        for entry, chat_id in fast:
+            self._seen.add(entry.recipient)
+            self._uncertain.add(entry.id)
+            calls.append((entry, chat_id, self.client.send_message.future(chat_id, entry.text or "",
+                                                                           parse_mode=entry.parse_mode)))
+        answered: list[tuple[int, str, list[str]]] = []
+        refused: list[tuple[Entry, ApiError]] = []
+        outage: BaseException | None = None
+        for entry, chat_id, future in calls:
+            try:
+                answered.append((entry.id, chat_id, [future.result().message_id]))
+            except (ConnectionLostError, RequestTimeoutError, AuthError) as exc:
+                outage = exc  # the entry stays uncertain: the crash check runs before it is resent
+            except ApiError as exc:
+                refused.append((entry, exc))
+        self.store.finish_many(answered)
+        for entry_id, _chat, _ids in answered:
+            self._uncertain.discard(entry_id)
+        for entry, error in refused:
+            self._uncertain.discard(entry.id)
+            if error.code == 304 and entry.recipient.startswith("user:"):
+                self.store.remember_p2p(entry.recipient[5:], None)  # stale cached chat: reopen next time
+                self.store.fail(entry.id, str(error), dead=False, count=False)
+            else:
+                self._record(entry, str(error), error.code in PERMANENT_CODES)
+        if outage is not None:
+            raise Outage(str(outage)) from outage
+        return sent + len(answered)
+
+    def _known_chat(self, entry: Entry) -> str | None:
+        kind, _, target = entry.recipient.partition(":")
+        return target if kind == "chat" else self.store.p2p_chat(target)
 
     def _record(self, entry: Entry, error: str, permanent: bool) -> None:
         attempts = entry.attempts + 1

@@ -105,6 +105,8 @@ class Outbox:
         self.outage_max_delay = float(outage_max_delay)
         self.poll_interval = float(poll_interval)
         self.keep_sent = float(keep_sent)
+        #: queue heads (of different recipients) sent together, their answers recorded in one commit
+        self.batch = 64
         self.path = Path(os.fspath(path))
         self.store = Store(self.path, synchronous=synchronous)
         self._wake = threading.Event()
@@ -251,9 +253,9 @@ class Outbox:
         courier = Courier(self.store, client, self.options)
         deadline = time.monotonic() + timeout
         sent = 0
-        while time.monotonic() < deadline and (entry := self.store.next_due(time.time())) is not None:
+        while time.monotonic() < deadline and (heads := self.store.due_heads(time.time(), self.batch)):
             try:
-                sent += courier.deliver(entry)
+                sent += courier.deliver_batch(heads)
             except Outage as exc:
                 raise ConnectionError(f"outbox: server unreachable: {exc}") from None
         return sent
@@ -266,14 +268,14 @@ class Outbox:
             if self.keep_sent and now - last_purge > 3600:
                 last_purge = now
                 self.store.purge("sent", older_than=self.keep_sent)
-            entry = self.store.next_due(now)
-            if entry is None:
+            heads = self.store.due_heads(now, self.batch)
+            if not heads:
                 wakeup = self.store.next_wakeup()
                 wait = self.poll_interval if wakeup is None else min(self.poll_interval, max(0.0, wakeup - now))
                 self._sleep(wait)
                 continue
             try:
-                courier.deliver(entry)
+                courier.deliver_batch(heads)
             except Outage as exc:
                 if self.outage_since is None:
                     self.outage_since = now
@@ -283,7 +285,7 @@ class Outbox:
                 delay = min(max(delay * 2, 0.001), self.outage_max_delay)
                 continue
             except Exception:
-                log.exception("outbox: unexpected error delivering entry %d", entry.id)
+                log.exception("outbox: unexpected error delivering entries %s", [e.id for e in heads])
                 self._sleep(delay)
                 continue
             if self.outage_since is not None:

@@ -192,6 +192,14 @@ class Store:
 
     # ---- delivering --------------------------------------------------------------------------
 
+    def due_heads(self, now: float, limit: int) -> list[Entry]:
+        """Up to ``limit`` due queue heads (so: of different recipients), oldest first."""
+        rows = self._read(
+            "SELECT * FROM entries AS e WHERE state = 'pending' AND next_try <= ? AND NOT EXISTS "
+            "(SELECT 1 FROM entries AS o WHERE o.state = 'pending' AND o.recipient = e.recipient AND o.id < e.id) "
+            "ORDER BY id LIMIT ?", (now, limit))
+        return [_entry(row) for row in rows]
+
     def next_due(self, now: float) -> Entry | None:
         """The oldest pending entry that heads its recipient's queue and is due (order per recipient).
 
@@ -232,6 +240,21 @@ class Store:
                            (chat_id, message_ids[-1]))
             if last:
                 self._count(db, "delivered")
+
+    def finish_many(self, answered: Sequence[tuple[int, str, list[str]]]) -> None:
+        """Record single-part entries as sent, all in one commit: ``(entry id, chat id, message ids)``."""
+        if not answered:
+            return
+        now = time.time()
+        with self._write() as db:
+            for entry_id, chat_id, message_ids in answered:
+                db.execute("UPDATE entries SET done = done + 1, message_ids = ?, chat_id = ?, error = NULL, "
+                           "state = 'sent', finished = ? WHERE id = ?",
+                           (json.dumps(message_ids), chat_id, now, entry_id))
+                db.execute("INSERT OR REPLACE INTO anchors (chat_id, message_id) VALUES (?, ?)",
+                           (chat_id, message_ids[-1]))
+            db.execute("INSERT INTO counters (name, value) VALUES ('delivered', ?) "
+                       "ON CONFLICT(name) DO UPDATE SET value = value + ?", (len(answered), len(answered)))
 
     def fail(self, entry_id: int, error: str, *, dead: bool, next_try: float = 0.0, count: bool = True) -> None:
         """Record a failed try: dead letter, or retry at ``next_try`` (``count``: it used an attempt)."""
