@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import http.server
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -124,6 +125,12 @@ def test_body_limits(make_relay: Callable[..., Relay]) -> None:
     response = conn.getresponse()
     assert response.status == 411 and b"Content-Length" in response.read()
     conn.close()
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"POST /send HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode()
+                     + b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"to\": ")
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"the body ended after 7 of 100 bytes" in answer
     assert relay.outbox.entries() == []
 
 

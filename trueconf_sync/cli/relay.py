@@ -150,7 +150,12 @@ def run_relay(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(str(exc)) from None
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    relay.start()
+    try:
+        relay.start()
+    except RuntimeError as exc:  # another relay delivers this outbox
+        relay.stop()
+        outbox.close()
+        raise UsageError(str(exc)) from None
     print(f"trueconf-sync relay: listening on {relay.url}", flush=True)
     try:
         while not stop.wait(0.5):

@@ -271,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
     # peer's delayed ACK under Nagle's algorithm and cost 40 ms each.
     disable_nagle_algorithm = True
     wbufsize = 64 * 1024
+    # A client that stops sending mid-request (or idles on a kept-alive connection) frees its
+    # thread after this many seconds.
+    timeout = 30.0
 
     def log_message(self, format: str, *args: Any) -> None:
         if log.isEnabledFor(logging.DEBUG):
@@ -321,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             args = self._put_args(endpoint, body, parts.query, recipient)
             self._answer(endpoint, 202, self.relay.accept(endpoint, args))
         except _HttpError as exc:
-            if exc.status in (411, 413):
+            if exc.status in (400, 408, 411, 413):
                 self.close_connection = True  # the unread body must not be taken for the next request
             self._answer(endpoint or "other", exc.status, {"ok": False, "error": str(exc)}, exc.headers)
 
@@ -347,7 +350,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(length_header)
         if length > self.relay.max_body:
             raise _HttpError(413, f"the body is {length} bytes; the limit is {self.relay.max_body}")
-        raw = self.rfile.read(length)
+        try:
+            raw = self.rfile.read(length)
+        except (TimeoutError, OSError):
+            raise _HttpError(408, "the body did not arrive in time") from None
+        if len(raw) < length:
+            raise _HttpError(400, f"the body ended after {len(raw)} of {length} bytes")
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         try:
             text = raw.decode("utf-8")
