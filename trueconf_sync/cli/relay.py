@@ -199,10 +199,20 @@ def _age(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+def split_ids(values: list[str]) -> list[int]:
+    """Entry ids from command-line words (``12``, ``12,13``)."""
+    ids = []
+    for value in values:
+        for word in value.split(","):
+            if word.strip():
+                if not word.strip().isdigit():
+                    raise ValueError(f"entry id must be a number, got {word!r}")
+                ids.append(int(word))
+    return ids
+
+
 def run_outbox(args: argparse.Namespace, settings: Settings) -> int:
     """Run ``outbox list|retry|purge``; return 0."""
-    from ..outbox.delivery import split_ids
-
     try:
         ids = split_ids(args.ids) or None
     except ValueError as exc:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
 import attrs
@@ -355,14 +355,3 @@ def classify_recipient(to: str | None, chat_id: str | None) -> str:
         return "user:" + check_id("to", to)
     return "chat:" + check_id("chat_id", chat_id)
 
-
-def split_ids(values: Sequence[str]) -> list[int]:
-    """Entry ids from command-line words (``12``, ``12,13``)."""
-    ids = []
-    for value in values:
-        for word in value.split(","):
-            if word.strip():
-                if not word.strip().isdigit():
-                    raise ValueError(f"entry id must be a number, got {word!r}")
-                ids.append(int(word))
-    return ids
