@@ -237,7 +237,7 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParse
 
 def test_every_parser_refuses_abbreviations() -> None:
     parsers = list(_parsers(build_parser()))
-    assert len(parsers) == 1 + 5  # the main parser and send, listen, token, chats, demo
+    assert len(parsers) == 1 + 7  # the main parser and send, listen, token, chats, relay, outbox, demo
     assert all(parser.allow_abbrev is False for parser in parsers)
 
 

@@ -24,7 +24,7 @@ ORDER = [
     {"files"},
     {"client"},
     {"models", "formatting", "keyboard", "signals", "display"},  # public import paths (re-exports)
-    {"bot", "cli", "contrib", "testing", "__init__", "__main__"},
+    {"bot", "cli", "contrib", "testing", "outbox", "relay", "__init__", "__main__"},
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}
 

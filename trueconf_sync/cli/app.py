@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from .. import __version__
-from . import chats, listen, send, token
+from . import chats, listen, relay, send, token
 from .exitcodes import MEANINGS, ExitCode, UsageError, classify
 from .safeargs import commands_of, scan
 from .settings import ENV_VARS, Redactor, Settings, load_settings
@@ -135,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in (send, listen, token, chats):
         module.add_parser(sub, common)
+    relay.add_relay_parser(sub, common)
+    relay.add_outbox_parser(sub, common)
     demo = sub.add_parser(
         "demo",
         help="run an echo bot against the built-in fake server and print the chat",

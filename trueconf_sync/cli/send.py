@@ -17,6 +17,7 @@ from typing import Any
 from ..api.validation import MAX_TEXT_LENGTH, check_text
 from ..text.formatting import split_text, visible_length
 from .exitcodes import UsageError
+from .relay import add_queue_options, queue_message
 from .settings import Settings
 
 __all__ = ["add_parser", "read_text", "run"]
@@ -63,6 +64,7 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print one JSON line per message sent (chat_id, message_id, timestamp)")
     parser.add_argument("text", nargs="?", metavar="TEXT", help="the message; '-' or nothing: read standard input")
+    add_queue_options(parser)
     parser.set_defaults(run=run)
 
 
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("nothing to send")
     if args.to is not None and not args.to.strip():
         raise UsageError("--to must not be empty")
+    if (queued := queue_message(args, parts, files)) is not None:
+        return queued
     client = settings.make_client(auto_reconnect=False)
     send_file: Any = getattr(client, "send_file", None)
     if files and send_file is None:
