@@ -175,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(words)
     if args.command is None:
-        print(f"{PROG}: error: give a command: send, listen, token, chats or demo (see {PROG} --help)",
+        print(f"{PROG}: error: give a command: send, listen, token, chats, demo, relay or outbox (see {PROG} --help)",
               file=sys.stderr)
         return int(ExitCode.USAGE)
     run: Command | None = args.run
