@@ -119,6 +119,7 @@ class Ticker:
         self._lock = threading.Lock()
         self._beats: dict[Heartbeat, None] = {}  # insertion-ordered set
         self._thread: threading.Thread | None = None
+        self._ending: threading.Thread | None = None  # the last thread told to stop
         self._wake = threading.Event()  # set when the last heartbeat left: stop without waiting a tick
         os.register_at_fork(after_in_child=self._after_fork)
 
@@ -141,10 +142,11 @@ class Ticker:
         """Stop visiting ``beat``; when it was the last one, the thread ends (waited for up to ``timeout``)."""
         with self._lock:
             self._beats.pop(beat, None)
-            thread = self._thread if not self._beats else None
-            if thread is not None:
-                self._thread = None
+            if not self._beats and self._thread is not None:
+                self._ending, self._thread = self._thread, None
                 self._wake.set()
+            # (a connection that ended by itself removed its beat already: close() still waits)
+            thread = self._ending if not self._beats else None
         if thread is not None and thread is not threading.current_thread() and timeout > 0:
             thread.join(timeout)
 
@@ -172,6 +174,7 @@ class Ticker:
         self._lock = threading.Lock()
         self._beats = {}
         self._thread = None
+        self._ending = None
         self._wake = threading.Event()
 
 
