@@ -8,7 +8,6 @@ Build (warnings are errors, as in CI)::
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from typing import Any
@@ -67,9 +66,7 @@ def setup(app: Any) -> None:
             return isinstance(member, (ApiMethod, FileMethod))
 
         def format_args(self, **kwargs: Any) -> str:
-            signature = self.object.__signature__
-            if isinstance(self.object, ApiMethod):  # the builder returns the payload; the docstring tells the result
-                signature = signature.replace(return_annotation=inspect.Signature.empty)
-            return stringify_signature(signature, **kwargs)
+            # The signature of the bound method (no ``self``), with the parsed result's type.
+            return stringify_signature(self.object.bound_signature, **kwargs)
 
     app.add_autodocumenter(ApiMethodDocumenter)
