@@ -46,6 +46,15 @@ html_theme_options = {
 }
 
 
+def _drop_type_docstrings(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """A constant without a doc comment would show its type's docstring (``dict``'s...): show none."""
+    type_doc = getattr(type(obj), "__doc__", None)
+    if what in ("data", "attribute") and lines and isinstance(type_doc, str):
+        if [line.strip() for line in lines if line.strip()] == \
+                [line.strip() for line in type_doc.splitlines() if line.strip()]:
+            lines[:] = []
+
+
 def setup(app: Any) -> None:
     """Document the client's API methods (descriptors, not functions) as methods with signatures."""
     from sphinx.ext.autodoc import MethodDocumenter
@@ -70,3 +79,4 @@ def setup(app: Any) -> None:
             return stringify_signature(self.object.bound_signature, **kwargs)
 
     app.add_autodocumenter(ApiMethodDocumenter)
+    app.connect("autodoc-process-docstring", _drop_type_docstrings)
