@@ -53,6 +53,27 @@ _EMPTY = inspect.Signature.empty
 #: Still looking for a blocking call made inside a running event loop (False once warned).
 _watch_loops = True
 _modules = sys.modules
+#: Returns this thread's running event loop or None; found on first use (asyncio is imported late).
+_running_loop: Callable[[], object] | None = None
+
+
+def _loop_getter() -> Callable[[], object]:
+    import asyncio
+
+    # asyncio._get_running_loop (in asyncio.events.__all__, the accessor get_running_loop() wraps)
+    # returns None instead of raising: a thread with no loop (every call of a Django app, which
+    # imports asyncio) pays a C call, not a RuntimeError per call.
+    fast = getattr(asyncio, "_get_running_loop", None)
+    if callable(fast):
+        return fast  # type: ignore[no-any-return]
+
+    def running() -> object:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    return running
 
 
 def warn_if_event_loop(call: str, awaitable: str) -> None:
@@ -63,14 +84,13 @@ def warn_if_event_loop(call: str, awaitable: str) -> None:
     notebook cell is not warned about: IPython runs cells inside its own loop, and a cell that waits
     is what a notebook user expects.
     """
-    global _watch_loops
+    global _watch_loops, _running_loop
     if not _watch_loops or "asyncio" not in _modules:
         return
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:  # no loop runs on this thread: the usual case
+    running = _running_loop
+    if running is None:
+        running = _running_loop = _loop_getter()
+    if running() is None:  # no loop runs on this thread: the usual case
         return
     if _in_notebook_kernel():
         _watch_loops = False  # this process is a notebook kernel: every cell runs in the loop
