@@ -223,12 +223,20 @@ class ApiMethod(Generic[P, R]):
         self.name = build.__name__
         # __module__, __name__, __qualname__, __doc__, __wrapped__ for help() / autodoc / IPython
         functools.update_wrapper(self, build)
-        public = inspect.signature(build)
-        #: The signature of the bound method: the builder's, returning the parsed result.
-        self.bound_signature = public.replace(return_annotation=_result_annotation(parse))
-        self_parameter = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        self.__signature__ = self.bound_signature.replace(
-            parameters=[self_parameter, *self.bound_signature.parameters.values()])
+
+    # The signatures are made when first asked for (a bind, help(), inspect), not at import.
+
+    @functools.cached_property
+    def bound_signature(self) -> inspect.Signature:
+        """The signature of the bound method: the builder's, returning the parsed result's type."""
+        return inspect.signature(self.build).replace(return_annotation=_result_annotation(self.parse))
+
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        """The class attribute's signature: ``self`` (the client) first, like a plain method."""
+        parameters = self.bound_signature.parameters.values()
+        return self.bound_signature.replace(
+            parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *parameters])
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__qualname__ = f"{owner.__qualname__}.{name}"
