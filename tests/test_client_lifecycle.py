@@ -21,10 +21,15 @@ def own_threads(before, live):
 def test_close_stops_every_thread(trueconf_server, trueconf_client_factory, trueconf_threads, alice):
     before = trueconf_threads()
     client = trueconf_client_factory(workers=3)
-    client.on_message(lambda m: None)
+    handled = threading.Event()
+    client.on_message(lambda m: handled.set())
     chat = client.create_p2p_chat(alice.user_id)
     alice.send_message(chat, "something to handle")
-    assert len(trueconf_threads() - before) >= 5  # reader, heartbeat, 3 workers
+    assert handled.wait(5)
+    names = own_threads(before, trueconf_threads)
+    # the reader, the shared heartbeat, and a thread of the shared handler pool (started on demand)
+    assert any(n.endswith("-reader") for n in names) and "trueconf-heartbeat" in names, names
+    assert any(n.startswith("trueconf-worker-") for n in names), names
     started = time.monotonic()
     client.close()
     assert time.monotonic() - started < 3

@@ -138,6 +138,24 @@ def test_text_that_merely_looks_like_a_big_number_or_null_passes(codec):
     assert codec.loads(codec.dumps(document)) == document
 
 
+def test_digit_runs_inside_strings_are_not_walked(codec, monkeypatch):
+    # Hex ids can hold 19 zeros in a row ("c0ffee000...01"): the integer check must not walk the
+    # document for them (it did on every frame of such a chat: a third of a call's CPU).
+    def walked(obj, original):  # pragma: no cover - reached only when the bug is back
+        raise AssertionError("the document was walked for digits inside a string")
+
+    monkeypatch.setattr(codec, "_explain", walked)
+    frame = {"type": 1, "id": 9, "method": "sendMessage",
+             "payload": {"chatId": "c0ffee0000000000000000000000000000000001", "text": "x 12345678901234567890"}}
+    assert codec.loads(codec.dumps(frame)) == frame
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, [2**64], {"a": "z", "b": [0, 2**70]}])
+def test_big_integers_are_found_wherever_the_number_token_starts(codec, value):
+    with pytest.raises(ValueError, match="outside the signed 64-bit range"):
+        codec.dumps(value)
+
+
 def test_loads_reads_str_as_well_as_bytes(codec):
     assert codec.loads('{"a": "Привет \\ud83d\\udc4b"}') == {"a": "Привет 👋"}
     assert codec.loads(b'{"a":[1,2]}') == codec.loads('{"a":[1,2]}') == {"a": [1, 2]}

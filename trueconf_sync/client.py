@@ -34,13 +34,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from blinker import NamedSignal
 
 from . import __version__
+from .api.conveniences import ConvenienceMethods
 from .api.methods import ApiMethods
 from .api.models import AuthInfo, Message, SentMessage
 from .api.models.binding import bind_client
 from .config import MAX_SECONDS, ClientConfig
 from .core.bulk import SendResult, send_many
 from .core.lifecycle import ENDED, ConnectionState, Lifecycle, State
-from .core.protocols import ClientCore
+from .core.protocols import ClientCore, Dispatcher, EventDistributor
 from .core.requests import RequestPath, check_payload, raw_spec
 from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
@@ -69,7 +70,7 @@ _SETTINGS = ("host", "port", "https", "timeout", "connect_timeout", "receive_unr
              "ping_interval", "pong_timeout", "max_queued_events", "max_pending_calls")
 
 
-class Client(ApiMethods, FileMethods, HandlerRegistry):
+class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     """A blocking client of the TrueConf Chatbot Connector, safe to use from any thread.
 
     Args:
@@ -163,6 +164,7 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._name = f"trueconf-{next(_ids)}"
         self.user_agent = f"trueconf_sync/{__version__} (Python/{platform.python_version()})"
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
+        self._distributor: EventDistributor | None = None
         hooks = Hooks(self._make_dispatcher, _parse_auth, self._on_request, self._on_reconnected,
                       self._on_closed)
         self._sup = Supervisor(config, self._name, self.user_agent, Lifecycle(self._name, self._announce), hooks)
@@ -170,6 +172,31 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         self._services = CoreServices(self._sup, self._requests)
         self._core: ClientCore = self._services  # (mypy checks it against the Protocol)
         _LIVE_CLIENTS.add(self)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        config: str | os.PathLike[str] | None = None,
+        profile: str | None = None,
+        **overrides: Any,
+    ) -> Client:
+        """A client (not yet connected) from ``TRUECONF_*`` variables and the config file::
+
+            with Client.from_env() as client:   # TRUECONF_SERVER, TRUECONF_TOKEN or _USERNAME/_PASSWORD...
+                client.send_message(chat_id, "deploy finished")
+
+        Read by :func:`trueconf_sync.config.load_settings`, the loader the command line and the bot
+        layer use too (its docs list the variables). ``environ`` defaults to ``os.environ``;
+        ``config``/``profile`` choose the INI file and section; ``overrides`` are further
+        ``Client`` arguments and win (a ``token`` or ``username`` replaces the configured credentials).
+        Raises ValueError naming the variable or file at fault (never a secret's value).
+        """
+        from .config import load_settings
+
+        kwargs = load_settings(environ=environ, config=config, profile=profile).client_kwargs(**overrides)
+        return cls(kwargs.pop("server"), **kwargs)
 
     # ---- settings, addresses and state ---------------------------------------------------------
 
@@ -272,6 +299,23 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
             return
         if state is State.FAILED and self._sup.fatal is not None:
             raise self._sup.fatal
+
+    def distribute(self, distributor: EventDistributor | None) -> Client:
+        """Share incoming events with other processes connected as the same bot; returns the client.
+
+        ``distributor`` makes the event dispatcher, e.g.
+        ``client.distribute(RedisStream(url, group="my-bot"))`` (:mod:`trueconf_sync.contrib.redis`):
+        every process appends what its connection receives to one shared queue and handles its share,
+        so each event is handled by one of them. ``None`` restores local handling. Call it before
+        :meth:`connect` (or after :meth:`close`).
+
+        Raises:
+            RuntimeError: the client is connected (its dispatcher already runs).
+        """
+        if self._sup.dispatcher is not None:
+            raise RuntimeError("distribute() must be called before connect() (or after close())")
+        self._distributor = distributor
+        return self
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the connection and stop the handler threads (idempotent, any thread, any callback).
@@ -395,15 +439,19 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
     def _on_closed(self) -> None:
         self._requests.forget_subscriptions()
 
-    def _make_dispatcher(self) -> HandlerWorkers:
+    def _make_dispatcher(self) -> Dispatcher:
+        if self._distributor is not None:
+            return self._distributor.make_dispatcher(self, self._handler_workers)
+        return self._handler_workers(self._sup.config.ack == "after_handling")
+
+    def _handler_workers(self, ack_after_handling: bool) -> HandlerWorkers:
         config = self._sup.config
         return HandlerWorkers(
             self,
             workers=config.workers,
-            ack_after_handling=config.ack == "after_handling",
+            ack_after_handling=ack_after_handling,
             skip=self._is_own_message if config.skip_own_messages else None,
             max_queued=config.max_queued_events,
-            name=self._name,
         )
 
     def _on_request(self, conn: Connection, frame: dict[str, Any]) -> None:
@@ -421,7 +469,9 @@ class Client(ApiMethods, FileMethods, HandlerRegistry):
         dispatcher.submit(conn, frame, conn.send_pong)
 
     def _is_own_message(self, method: str, event: Any) -> bool:
-        if method != "sendMessage" or not isinstance(event, Message):
+        # Only chat messages of its own are skipped: a system envelope (type < 200, e.g. "history
+        # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
+        if method != "sendMessage" or not isinstance(event, Message) or event.is_system:
             return False
         me = self.user_id
         return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]

@@ -210,7 +210,7 @@ class ClientConfig:
             raise ValueError(f"ack must be 'immediate' or 'after_handling', got {ack!r}")
         return cls(
             host=host, port=port, https=https, token=token, username=username, password=password,
-            oauth_client_id=oauth_client_id, verify=check_verify(verify),
+            oauth_client_id=oauth_client_id, verify=check_verify(verify, https=https),
             timeout=seconds["timeout"],
             connect_timeout=connect_timeout if connect_timeout is not None else seconds["timeout"],
             receive_unread=bool(receive_unread), receive_system_messages=bool(receive_system_messages),
@@ -318,10 +318,15 @@ class Settings:
         )
 
     def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
-        """Keyword arguments for :class:`~trueconf_sync.Client` (``server`` included)."""
+        """Keyword arguments for :class:`~trueconf_sync.Client` (``server`` included). ``overrides``
+        win; a ``token`` or ``username`` among them replaces the configured credentials as a group."""
+        server = overrides.pop("server", None) or self.require_server()  # the first thing to ask for
+        credentials: dict[str, Any] = {} if {"token", "username"} & overrides.keys() else self.credentials()
+        if overrides.get("username") and "password" not in overrides and self.password:
+            credentials["password"] = self.password  # given a username, the password may come from anywhere
         kwargs: dict[str, Any] = {
-            "server": self.require_server(),
-            **self.credentials(),
+            "server": server,
+            **credentials,
             "port": self.port,
             "https": self.https,
             "verify": self.verify,

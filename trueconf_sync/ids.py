@@ -26,10 +26,10 @@ def normalize_user_id(user_id: str, home: str | None = None) -> str:
     Without it a bare login stays bare.
     """
     text = user_id.strip().lower()
+    if "@" in text or not home:
+        return text
     server = home_server(home)
-    if "@" not in text and server:
-        return f"{text}@{server}"
-    return text
+    return f"{text}@{server}" if server else text
 
 
 def same_user(a: str, b: str, home: str | None = None) -> bool:
@@ -39,4 +39,5 @@ def same_user(a: str, b: str, home: str | None = None) -> bool:
     a full id on it) before comparing; full ids compare in full. Without ``home`` a bare login only
     matches the same bare login, never a full id: the server it means is not known.
     """
-    return normalize_user_id(a, home) == normalize_user_id(b, home)
+    # Equal strings name the same user whatever the home server (the common case for own messages).
+    return a == b or normalize_user_id(a, home) == normalize_user_id(b, home)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import enum
 import logging
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -113,6 +115,35 @@ converter.register_structure_hook(Millis, _millis)
 # Registered on our enum bases so they win over the ``int``/``str`` hooks in the MRO.
 converter.register_structure_hook(_OpenIntEnum, _enum)
 converter.register_structure_hook(_OpenStrEnum, _enum)
+
+
+
+def _optional_inner(tp: Any) -> Any:
+    """``X`` for ``X | None`` / ``Optional[X]`` (one other member), else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    others = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+    return others[0] if len(others) == 1 and len(others) < len(typing.get_args(tp)) else None
+
+
+def _optional_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    """``X | None``: None stays None, anything else takes X's hook. The hook is looked up once, on
+    first use (cattrs' own optional handling dispatches on every value; and a model may hold an
+    optional of itself, ``Message.reply_message``, whose hook is being built at this point)."""
+    inner = _optional_inner(tp)
+    found: list[Callable[[Any, Any], Any]] = []
+
+    def hook(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        if not found:
+            found.append(converter.get_structure_hook(inner))
+        return found[0](value, inner)
+
+    return hook
+
+
+converter.register_structure_hook_factory(lambda tp: _optional_inner(tp) is not None, _optional_hook)
 
 # ---- models -----------------------------------------------------------------------------------
 

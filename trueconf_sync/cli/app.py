@@ -103,7 +103,9 @@ def _common_options() -> argparse.ArgumentParser:
                        "$XDG_CONFIG_HOME/trueconf-sync/config.ini when it exists)")
     group.add_argument("--profile", metavar="NAME", help="section of the config file (default: trueconf)")
     output = common.add_argument_group("output")
-    output.add_argument("-v", "--verbose", action="count", help="log more (-vv: debug); secrets are masked")
+    output.add_argument("-v", "--verbose", action="count",
+                        help="log more: -v connection events, -vv also every frame sent and received "
+                        "(secrets masked)")
     output.add_argument("-q", "--quiet", action="store_true", help="log errors only")
     return common
 

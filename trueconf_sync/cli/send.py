@@ -7,7 +7,9 @@ Everything is checked before connecting: the text's length and parse mode, that 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import logging
 import os
 import sys
 from typing import Any
@@ -18,6 +20,8 @@ from .exitcodes import UsageError
 from .settings import Settings
 
 __all__ = ["add_parser", "read_text", "run"]
+
+log = logging.getLogger("trueconf_sync.cli")
 
 _DESCRIPTION = """\
 Send TEXT to a person (--to, their personal chat is created when needed) or to a chat (--chat).
@@ -30,7 +34,7 @@ examples:
   trueconf-sync send --to john_doe "Backup finished"
   trueconf-sync send --chat 51ffe1b1-... --markdown "**db-1**: disk 95% full"
   journalctl -u nginx -n 50 | trueconf-sync send --to oncall@video.example.com --split
-  trueconf-sync send --to john_doe --file report.pdf "Monthly report"
+  trueconf-sync send --to john_doe --file report.pdf "Monthly report"   (a progress bar on a terminal)
   trueconf-sync send --to john_doe -- "-5 degrees outside"   (text starting with '-')
 """
 
@@ -50,6 +54,9 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     mode.add_argument("--html", dest="parse_mode", action="store_const", const="html", help="the text is HTML")
     parser.add_argument("--file", dest="files", action="append", default=[], metavar="PATH",
                         help="attach a file (repeatable); TEXT becomes the first file's caption")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show a progress bar for --file uploads (default: when stderr is a terminal "
+                        "and the 'progress' extra, tqdm, is installed)")
     parser.add_argument("--reply-to", metavar="MESSAGE_ID", help="send as a reply to this message")
     parser.add_argument("--split", action="store_true",
                         help=f"send text longer than {MAX_TEXT_LENGTH} characters as several messages")
@@ -106,6 +113,25 @@ def _check_files(paths: list[str]) -> list[str]:
     return paths
 
 
+def _progress_bar(args: argparse.Namespace) -> bool:
+    """Whether uploads show a tqdm bar: ``--progress``/``--no-progress``, else only on a terminal
+    (never in cron mails or pipes) with tqdm installed and without ``--quiet``."""
+    have_tqdm = importlib.util.find_spec("tqdm") is not None
+    if args.progress:
+        if not have_tqdm:  # said before connecting, not after the text went out
+            raise UsageError("--progress needs tqdm: pip install 'trueconf_sync[progress]'")
+        return True
+    if args.progress is not None or getattr(args, "quiet", False) or not args.files:
+        return False
+    stderr = sys.stderr
+    if stderr is None or not stderr.isatty():
+        return False
+    if not have_tqdm:
+        log.info("pip install 'trueconf_sync[progress]' for a progress bar of uploads")
+        return False
+    return True
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Send the message; return 0 (failures raise and become exit codes in :func:`main`)."""
     files = _check_files(args.files)
@@ -120,6 +146,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if files and send_file is None:
         raise UsageError("--file needs a trueconf_sync with file support (client.send_file)")
     caption = parts.pop(0) if files and len(parts) == 1 else None
+    bar = _progress_bar(args)
     sent: list[Any] = []
     with client:
         chat_id = args.chat if args.chat is not None else client.create_p2p_chat(args.to.strip())
@@ -127,7 +154,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for part in parts:
             sent.append(client.send_message(chat_id, part, parse_mode=args.parse_mode, reply_message_id=reply_to))
         for index, path in enumerate(files):
-            options: dict[str, Any] = {"reply_message_id": reply_to}
+            options: dict[str, Any] = {"reply_message_id": reply_to, "progress": bar}
             if index == 0 and caption is not None:
                 options.update(caption=caption, parse_mode=args.parse_mode)
             sent.append(send_file(chat_id, path, **options))

@@ -12,7 +12,6 @@ from typing import Any
 
 from ..core.tokens import fetch_token
 from ..transport.http import make_session
-from ..transport.tls import check_verify
 from .settings import Settings
 
 __all__ = ["add_parser", "run"]
@@ -40,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Fetch the token and print it; return 0."""
     credentials = settings.credentials(password_only=True)
     client = settings.make_client(token=None, **credentials)  # only to resolve the URL and TLS setting
-    session = make_session(check_verify(settings.verify), client.user_agent)
+    session = make_session(client.config.verify, client.user_agent)  # checked (and warned about) once
     try:
         token = fetch_token(session, client.base_url, credentials["username"], credentials["password"],
                             settings.timeout)

@@ -127,3 +127,12 @@ class Dispatcher(Protocol):
 
     def stop(self, timeout: float = ...) -> int:
         """Drain the queued events (up to ``timeout`` seconds), stop the workers; return how many were left."""
+
+
+class EventDistributor(Protocol):
+    """Makes the dispatcher of a client that shares its events with other processes
+    (``client.distribute(...)``; e.g. :class:`trueconf_sync.contrib.redis.RedisStream`)."""
+
+    def make_dispatcher(self, client: Any, make_workers: Callable[[bool], Dispatcher]) -> Dispatcher:
+        """The dispatcher for ``client``; ``make_workers(ack_after_handling)`` builds the client's
+        usual handler workers (its ``workers``, ``skip_own_messages``, queue limit)."""

@@ -29,10 +29,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import ClientConfig
-from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, TLSError, seconds
+from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, seconds
 from ..transport.connection import Connection
 from ..transport.http import SessionHolder
-from ..transport.tls import tls_failure, websocket_sslopt
+from ..transport.tls import websocket_sslopt
 from .lifecycle import ENDED, Lifecycle, State
 from .protocols import Dispatcher
 from .tokens import TokenKeeper
@@ -229,25 +229,19 @@ class Supervisor:
             self._on_lost(conn, conn.close_error or ConnectionLostError("the connection was lost right after auth"))
 
     def _new_connection(self) -> Connection:
-        """Open the WebSocket (not yet authorised); TLS failures become :class:`TLSError`."""
+        """Open the WebSocket (not yet authorised); failures are ConnectionLostError (TLSError for TLS)."""
         config = self.config
-        try:
-            return Connection(
-                config.ws_url,
-                on_request=self.hooks.on_request,
-                on_lost=self._on_lost,
-                connect_timeout=config.connect_timeout,
-                sslopt=websocket_sslopt(config.verify),
-                ping_interval=config.ping_interval,
-                pong_timeout=config.pong_timeout,
-                header=[f"User-Agent: {self.user_agent}"],
-                name=self.name,
-            )
-        except ConnectionLostError as exc:
-            tls = tls_failure(exc, f"{config.host}:{config.port}")
-            if tls is not None:
-                raise TLSError(tls) from exc
-            raise
+        return Connection(
+            config.ws_url,
+            on_request=self.hooks.on_request,
+            on_lost=self._on_lost,
+            connect_timeout=config.connect_timeout,
+            sslopt=websocket_sslopt(config.verify),
+            ping_interval=config.ping_interval,
+            pong_timeout=config.pong_timeout,
+            header=[f"User-Agent: {self.user_agent}"],
+            name=self.name,
+        )
 
     def _connect_failed(self, exc: BaseException) -> None:
         """A connect attempt failed: if the client never connected, stop its handler threads too."""

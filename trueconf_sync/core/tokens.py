@@ -83,7 +83,7 @@ def _post_json(session: requests.Session, base_url: str, path: str, body: dict[s
     try:
         response = session.post(base_url + path, json=body, timeout=timeout)
     except requests.RequestException as exc:  # timeout, TLS or network: the one mapping of HTTP failures
-        raise http_failure(exc, what, timeout) from exc
+        raise http_failure(exc, what, timeout, first_contact=True) from exc  # the client's first HTTP request
     try:
         data = response.json()
     except ValueError:

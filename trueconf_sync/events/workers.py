@@ -1,8 +1,9 @@
 """Runs user handlers for server events on worker threads, never on the reader thread.
 
-Events are sharded by chat id over ``workers`` queues, one thread each: events of one chat are
-handled in arrival order, different chats may run in parallel (``workers > 1``). A handler's
-exception is logged and does not stop the other handlers, the worker or the client.
+Events are sharded by chat id over ``workers`` lanes of the process's shared handler pool
+(:mod:`.pool`): events of one chat are handled in arrival order, different chats may run in
+parallel (``workers > 1``), and a client runs at most ``workers`` handlers at once. A handler's
+exception is logged and does not stop the other handlers, the pool or the client.
 
 Acknowledgement (PROTOCOL §1.4): with ``ack="immediate"`` the client acks on arrival (as the
 official clients do); with ``ack="after_handling"`` the worker acks once every handler returned
@@ -11,8 +12,8 @@ without raising, so a message whose handling failed stays unread on the server.
 
 from __future__ import annotations
 
+import functools
 import logging
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from blinker import NamedSignal
 from ..api.converter import converter
 from ..api.models import Message, RawEvent
 from ..api.models.binding import bind_client
+from .pool import POOL
 from .signals import EVENTS, event_received
 
 if TYPE_CHECKING:
@@ -32,9 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["HandlerWorkers", "chat_key"]
 
 log = logging.getLogger("trueconf_sync.dispatcher")
-
-_STOP = object()
-
 
 def chat_key(payload: Any) -> str:
     """The chat an event belongs to (for ordering), or ``""`` when it has none."""
@@ -53,17 +52,16 @@ def chat_key(payload: Any) -> str:
 
 
 class HandlerWorkers:
-    """Worker threads that turn queued server requests into typed events and run the handlers.
+    """Turns queued server requests into typed events and runs the handlers, on the shared pool.
 
     Args:
         sender: the client; signals are sent with ``sender=sender``.
-        workers: number of worker threads (>= 1).
+        workers: number of lanes (>= 1): handlers of this client that may run at once.
         ack_after_handling: ack each request after its handlers succeeded (else the caller acks).
         skip: optional predicate ``(method, event) -> bool``; True skips the handlers (still acks).
         max_queued: soft bound of events waiting for a worker; when reached, the connection pauses
             reading (TCP backpressure) while no call waits for an answer (:meth:`submit`).
         dedup_window: how many recent message ids are remembered to drop redelivered duplicates.
-        name: thread name prefix.
     """
 
     def __init__(
@@ -75,26 +73,21 @@ class HandlerWorkers:
         skip: Callable[[str, Any], bool] | None = None,
         max_queued: int = 10_000,
         dedup_window: int = 10_000,
-        name: str = "trueconf",
     ) -> None:
         self._sender = sender
         self._ack_after = ack_after_handling
         self._skip = skip
         self._max_queued = max_queued
-        self._queues: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in range(workers)]
         self._submitted = 0  # written by the reader thread only
-        self._done = [0] * workers  # slot i written by worker i only: no lock on the hot path
+        self._done = [0] * workers  # slot i written by lane i's running thread only: no lock on the hot path
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_lock = threading.Lock()
         self._dedup_window = dedup_window
         self.duplicates = 0
         self._stopping = threading.Event()
-        self._threads = [
-            threading.Thread(target=self._work, args=(i, q), name=f"{name}-dispatch-{i}", daemon=True)
-            for i, q in enumerate(self._queues)
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._stopped = False
+        POOL.join()
+        self._lanes = [POOL.lane(functools.partial(self._run, i)) for i in range(workers)]
 
     @property
     def queued(self) -> int:
@@ -107,8 +100,9 @@ class HandlerWorkers:
         return sum(self._done)
 
     def is_worker_thread(self) -> bool:
-        """True when called from one of this dispatcher's worker threads."""
-        return threading.current_thread() in self._threads
+        """True when called from a thread that is running one of this client's handlers."""
+        current = threading.current_thread()
+        return any(lane.thread is current for lane in self._lanes)
 
     def submit(
         self,
@@ -123,15 +117,15 @@ class HandlerWorkers:
         (TCP backpressure; ``keepalive`` is called every ``keepalive_every`` seconds meanwhile).
         The connection reads on while calls wait for answers, so events may then pass the limit.
         """
+        if self._stopped:
+            return  # closing: left unhandled (and, with ack="after_handling", unacknowledged)
         queued = self._submitted - sum(self._done)
         if queued >= self._max_queued:
             self._over_limit(queued)
-        self._submitted += 1
-        queues = self._queues
-        if len(queues) == 1:
-            queues[0].put((connection, frame))
-        else:
-            queues[hash(chat_key(frame.get("payload"))) % len(queues)].put((connection, frame))
+        lanes = self._lanes
+        lane = lanes[0] if len(lanes) == 1 else lanes[hash(chat_key(frame.get("payload"))) % len(lanes)]
+        if POOL.schedule(lane, (connection, frame)):
+            self._submitted += 1
         if queued + 1 >= self._max_queued:
             connection.pause_reading(self._wait_for_room, keepalive, keepalive_every)
 
@@ -157,26 +151,30 @@ class HandlerWorkers:
                         queued + 1, self._max_queued)
 
     def stop(self, timeout: float = 5.0) -> int:
-        """Let queued events finish for up to ``timeout`` s, stop the workers; return how many were left."""
+        """Let queued events finish for up to ``timeout`` s, then drop the rest; return how many were left.
+
+        Called from one of this client's handlers, it does not wait for that handler (it ends after).
+        """
+        if self._stopping.is_set():
+            return 0
         self._stopping.set()
-        for q in self._queues:
-            q.put(_STOP)
         deadline = time.monotonic() + timeout
         current = threading.current_thread()
-        for thread in self._threads:
-            if thread is not current:
-                thread.join(max(0.0, deadline - time.monotonic()))
+        others = [lane for lane in self._lanes if lane.thread is not current]
+        pause = 0.001
+        while any(lane.busy for lane in others) and time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(0.02, pause * 2)
+        self._stopped = True
         left = 0
-        for q, thread in zip(self._queues, self._threads):
+        for lane in self._lanes:
             while True:
                 try:
-                    item = q.get_nowait()
-                except queue.Empty:
+                    lane.items.popleft()
+                except IndexError:
                     break
-                if item is not _STOP:
-                    left += 1
-            if thread.is_alive():  # still in a handler (or it called stop itself): let it end after
-                q.put(_STOP)
+                left += 1
+        POOL.leave(max(0.0, deadline - time.monotonic()))
         if left:
             how = "not acknowledged, so the server keeps them unread" if self._ack_after else "acknowledged"
             log.warning("closing with %d server events not handled (%s)", left, how)
@@ -197,20 +195,15 @@ class HandlerWorkers:
             if len(self._seen) > self._dedup_window:
                 self._seen.popitem(last=False)
 
-    # ---- worker ---------------------------------------------------------------------------
+    # ---- on a pool thread ------------------------------------------------------------------
 
-    def _work(self, index: int, q: queue.SimpleQueue[Any]) -> None:
-        deliver = self._deliver
-        done = self._done
-        while True:
-            item = q.get()
-            if item is _STOP:
-                return
-            try:
-                deliver(*item)
-            except Exception:
-                log.exception("error while dispatching an event")
-            done[index] += 1
+    def _run(self, index: int, item: tuple[Connection, dict[str, Any]]) -> None:
+        """One queued server request of lane ``index`` (on the pool thread running that lane)."""
+        try:
+            self._deliver(*item)
+        except Exception:
+            log.exception("error while dispatching an event")
+        self._done[index] += 1
 
     def _deliver(self, connection: Connection, frame: dict[str, Any]) -> None:
         method = frame.get("method")

@@ -27,6 +27,10 @@ class ServerConfig:
     events_for_own_actions: bool = False
     #: ⚠ §3.6: `getChatHistory` includes the `fromMessageId` message itself.
     history_includes_from: bool = True
+    #: ⚠ §1.6: which of an account's connections get its events: ``"all"`` (every connection, each
+    #: with its own server ids and acks, as several sessions of one bot see it) or ``"oldest"``
+    #: (only the account's longest-connected authorised connection, a single-session server).
+    session_delivery: str = "all"
     #: ⚠ §1.6: connections above this are refused with HTTP 503.
     max_connections: int = 128
     #: §12.7: `retryAfter` (ms) answered to `sendChatActivity`; must be positive.
@@ -85,3 +89,7 @@ class ServerConfig:
     #: fault: answer requests out of order -- hold responses in groups of this size (>= 2) and send
     #: each group reversed; a group not filled within 50 ms is flushed as it is.
     reorder_responses: int = 0
+
+    def __post_init__(self) -> None:
+        if self.session_delivery not in ("all", "oldest"):
+            raise ValueError(f"session_delivery must be 'all' or 'oldest', got {self.session_delivery!r}")

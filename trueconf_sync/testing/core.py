@@ -55,6 +55,10 @@ class Session:
         self.close_requested = False
         #: fault: a frozen connection neither reads nor writes (a half-open link), see ``freeze``
         self.frozen = False
+        #: fault: abort the connection after this many more events were written (None: never)
+        self.kill_after: int | None = None
+        #: server requests pushed to this connection so far
+        self.events_sent = 0
         self._next_id = 1
 
     @property
@@ -82,13 +86,28 @@ class Session:
         self._next_id += 1
         self.pending[request_id] = Pending(method, message_id)
         self.core.stats_events_sent += 1
+        self.events_sent += 1
         self.send({"type": 1, "id": request_id, "method": method, "payload": payload})
+        self._count_down_kill()
         if self.core.config.duplicate_events:  # fault: the same event again, as a redelivery
             self._next_id += 1
             self.pending[request_id + 1] = Pending(method, message_id)
             self.core.stats_duplicates_sent += 1
             self.send({"type": 1, "id": request_id + 1, "method": method, "payload": payload})
         return request_id
+
+    def _count_down_kill(self) -> None:
+        """Fault ``kill_connection(after_events=n)``: after the n-th event, end the frame queue with
+        an abort, so the frames before it are written and the TCP connection then dies mid-stream."""
+        if self.kill_after is None:
+            return
+        self.kill_after -= 1
+        if self.kill_after <= 0:
+            self.kill_after = None
+            self.kill_requested = True
+            self.queue.put_nowait(None)
+
+    kill_requested = False
 
     def freeze(self) -> None:
         """Stop reading and writing without closing: the peer sees a silent, half-open link."""
@@ -178,8 +197,14 @@ class Core:
     def recipients(self, user_ids: Iterable[str], acting: Session | None, include_acting: bool) -> list[Session]:
         """Authorised sessions of ``user_ids``; the acting session only when ``include_acting``."""
         wanted = set(user_ids)
-        return [s for s in self.sessions if s.authorized and s.user_id in wanted
-                and (include_acting or s is not acting)]
+        found = [s for s in self.sessions if s.authorized and s.user_id in wanted
+                 and (include_acting or s is not acting)]
+        if self.config.session_delivery == "oldest":  # one connection per account (sessions: connect order)
+            first: dict[str | None, Session] = {}
+            for session in found:
+                first.setdefault(session.user_id, session)
+            found = list(first.values())
+        return found
 
     def emit(self, user_ids: Iterable[str], method: str, payload: Payload | Callable[[str], Payload], *,
              acting: Session | None = None, include_acting: bool | None = None,

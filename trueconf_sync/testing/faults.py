@@ -2,7 +2,8 @@
 
 The older hooks (``drop_connections``, ``delay_responses``, ``withhold_responses``,
 ``fail_requests``, ``refuse_connections``, ``expire_tokens``, ``push_raw``) live in ``server.py``;
-these add half-open links, drops at chosen points, raw frames, duplicates and reordering.
+these add half-open links, drops at chosen points, raw frames, duplicates, reordering, and the
+inspection and killing of single connections (several connections of one bot, PROTOCOL §1.6).
 """
 
 from __future__ import annotations
@@ -84,6 +85,43 @@ class FaultHooks:
             return len(targets)
         return int(self.call(work))
 
+
+    def connections(self, login: str | None = None) -> list[dict[str, Any]]:
+        """The open authorised connections (of ``login``) in connect order: ``connection_id``,
+        ``user_id``, ``events_sent`` (server requests pushed so far) and ``unacked``."""
+        def work() -> list[dict[str, Any]]:
+            return [{"connection_id": s.connection_id, "user_id": s.user_id, "events_sent": s.events_sent,
+                     "unacked": len(s.pending)} for s in _authorised(self.core, login)]
+        return list(self.call(work))
+
+    def kill_connection(self, login: str | None = None, *, index: int = 0, connection_id: str | None = None,
+                        after_events: int = 0) -> str:
+        """Kill one authorised connection without a close handshake; return its ``connection_id``.
+
+        The connection is the ``index``-th (connect order) of ``login`` (of anybody when None), or
+        the one with ``connection_id``. With ``after_events=n`` it dies mid-stream: right after the
+        next ``n`` server requests pushed to it were written; events pushed later never arrive.
+        Raises LookupError when no such connection is open, ValueError for a negative count.
+        """
+        if isinstance(after_events, bool) or not isinstance(after_events, int) or after_events < 0:
+            raise ValueError(f"after_events must be an int >= 0, got {after_events!r}")
+
+        def work() -> str:
+            targets = _authorised(self.core, login)
+            if connection_id is not None:
+                targets = [s for s in targets if s.connection_id == connection_id]
+                chosen = targets[0] if targets else None
+            else:
+                chosen = targets[index] if -len(targets) <= index < len(targets) else None
+            if chosen is None:
+                raise LookupError(f"no open authorised connection matches (login={login!r}, index={index}, "
+                                  f"connection_id={connection_id!r}); {len(targets)} open")
+            if after_events == 0:
+                chosen.abort()
+            else:
+                chosen.kill_after = after_events
+            return chosen.connection_id
+        return str(self.call(work))
 
     def write_raw(self, data: bytes, *, login: str | None = None) -> int:
         """Write raw bytes straight into the TCP streams of authorised connections, outside any

@@ -78,7 +78,11 @@ async def _writer(ws: web.WebSocketResponse, session: Session) -> None:
         while session.frozen and not session.closed:  # fault: hold everything while frozen
             await asyncio.sleep(0.05)
         if text is None or ws.closed:
-            if text is None and session.close_requested and not session.closed and not ws.closed:
+            if text is None and session.kill_requested:  # fault: die mid-stream, no close handshake
+                session.closed = True
+                if session.transport is not None:
+                    session.transport.close()  # after the frames already written (abort would drop them)
+            elif text is None and session.close_requested and not session.closed and not ws.closed:
                 await ws.close()
             return
         try:

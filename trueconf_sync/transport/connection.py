@@ -1,6 +1,6 @@
 """One WebSocket connection: the socket, its reader thread, the send lock and the pending table.
 
-Threads (named, daemon, joined by :meth:`Connection.close`):
+Threads (named, daemon; the reader is joined by :meth:`Connection.close`):
 
 * **reader** -- the only thread that reads the socket: frames (:mod:`.frames`, incremental) ->
   ``json.loads`` -> a response completes the pending call with that id (a blocking caller waits
@@ -9,8 +9,9 @@ Threads (named, daemon, joined by :meth:`Connection.close`):
   write at its end). It never runs user code and never blocks on anything but the socket -- and,
   when the event queue is full (:meth:`Connection.pause_reading`), on room in it, but only while
   no call waits for an answer: a new request wakes it, so answers are never held behind events.
-* **heartbeat** (:mod:`.heartbeat`) -- fails Futures whose deadline passed, sends pings, ends the
-  connection when the peer stops answering or a write stalls.
+* **heartbeat** (:mod:`.heartbeat`, one thread shared by every connection of the process) -- fails
+  Futures whose deadline passed, sends pings, ends the connection when the peer stops answering or
+  a write stalls.
 * **any caller** -- sends under one lock; blocks (``call``) on its own lock with its deadline.
 
 Failure contract: every complete frame read before a failure is processed before the connection
@@ -42,7 +43,8 @@ from ..errors import (
     RequestTimeoutError,
     seconds,
 )
-from . import jsoncodec
+from . import jsoncodec, wirelog
+from .failures import unreachable
 from .frames import (
     OP_CLOSE,
     OP_PONG,
@@ -50,7 +52,7 @@ from .frames import (
     FrameReader,
     Masker,
 )
-from .heartbeat import run_heartbeat
+from .heartbeat import TICKER, Heartbeat
 from .pending import Notify, Pending
 from .reader import _api_error, run_reader  # noqa: F401 - _api_error: where callers and tests find it
 
@@ -127,7 +129,6 @@ class Connection:
         self._peer_closed = threading.Event()  # the reader is done (server's Close or end of stream)
         self._failing: ConnectionLostError | None = None  # a send failed: the reader drains, then ends
         self._failing_since = 0.0
-        self._stop = threading.Event()
         self.last_frame_at = _monotonic()
         self._last_pong_at = _monotonic()
         self.user_id: str | None = None
@@ -148,7 +149,9 @@ class Connection:
                 skip_utf8_validation=True,
             )
         except Exception as exc:
-            raise ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}") from exc
+            # One readable line (where, why, what to try); TLSError for TLS failures.
+            raise (unreachable(exc, url, "WebSocket", connect_timeout)
+                   or ConnectionLostError(f"could not connect to {_safe_url(url)}: {_describe(exc)}")) from exc
         chosen = (self._ws.getheaders() or {}).get("sec-websocket-protocol")
         if chosen is not None and chosen.strip().lower() != SUBPROTOCOL:
             self._ws.close(timeout=0)
@@ -159,15 +162,18 @@ class Connection:
         sock = self._ws.sock
         assert sock is not None
         self._sock: socket.socket = sock
-        self._masker = Masker()
-        self._frames = FrameReader(sock)
+        if wirelog.enabled():  # -vv: every text frame logged, secrets masked (decided once, here)
+            self._masker: Masker = wirelog.LoggingMasker()
+            self._frames: FrameReader = wirelog.LoggingFrameReader(sock)
+        else:
+            self._masker = Masker()
+            self._frames = FrameReader(sock)
         self._acks: list[bytes] | None = None  # acks batched while the reader processes a burst
         self._reader_ident: int | None = None
         self._reader = threading.Thread(target=run_reader, args=(self,), name=f"{name}-reader", daemon=True)
-        self._heartbeat = threading.Thread(target=run_heartbeat, args=(self,), name=f"{name}-heartbeat",
-                                           daemon=True)
+        self._heartbeat = Heartbeat(self)
+        TICKER.add(self._heartbeat)  # before the reader can end the connection (which removes it)
         self._reader.start()
-        self._heartbeat.start()
 
     # ---- state ----------------------------------------------------------------------------
 
@@ -245,9 +251,11 @@ class Connection:
 
     def call(self, method: str, payload: Any, parse: Callable[[Any], Any], timeout: float) -> Any:
         """Send a request and block for its result (``timeout`` seconds at most)."""
-        if _get_ident() == self._reader_ident:
+        ident = _get_ident()
+        if ident == self._reader_ident or ident == TICKER.ident:
+            where = "reader" if ident == self._reader_ident else "heartbeat"
             raise BlockingCallError(
-                f"blocking call {method!r} on the connection's reader thread would deadlock; "
+                f"blocking call {method!r} on the connection's {where} thread would stall it; "
                 "use the non-blocking .future(...) form in Future callbacks"
             )
         deadline = _monotonic() + timeout
@@ -448,10 +456,9 @@ class Connection:
             if self._failing is None and self._send_close(1000, wait) and not self.is_reader_thread():
                 self._peer_closed.wait(max(0.0, min(wait, deadline - _monotonic())))
             self._close_socket()
-        current = threading.current_thread()
-        for thread in (self._reader, self._heartbeat):
-            if thread is not current and thread.is_alive():
-                thread.join(max(0.0, deadline - _monotonic()))
+        TICKER.remove(self._heartbeat, max(0.0, deadline - _monotonic()))  # (the thread ends with the last)
+        if self._reader is not threading.current_thread() and self._reader.is_alive():
+            self._reader.join(max(0.0, deadline - _monotonic()))
 
     def _mark_closed(self, error: ConnectionLostError) -> bool:
         """Mark the connection ended (once: returns False when it already was)."""
@@ -460,7 +467,7 @@ class Connection:
                 return False
             self._closed = True
             self._close_error = error
-        self._stop.set()
+        TICKER.remove(self._heartbeat)
         self._wake_reader()
         return True
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError, seconds
+from .failures import unreachable
 from .tls import Verify, tls_failure, trust_context
 
 if TYPE_CHECKING:
@@ -104,19 +105,25 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def http_failure(exc: BaseException, what: str, timeout: float,
-                 clean: Callable[[str], str] = lambda text: text) -> TrueConfError:
+                 clean: Callable[[str], str] = lambda text: text, *, first_contact: bool = False) -> TrueConfError:
     """The library's error for a failed HTTP exchange (a requests/urllib3 exception).
 
     RequestTimeoutError for a timeout; TLSError with a readable reason and what to do for a TLS
-    failure (the same sentence the WebSocket gives); else ConnectionLostError. ``clean`` removes
-    secrets (URLs with keys) from the text taken from the exception.
+    failure (the same sentence the WebSocket gives); else ConnectionLostError, one line naming
+    ``scheme://host:port`` and what to try when the cause is known (refused, unknown host, wrong
+    scheme: :func:`.failures.unreachable`). ``first_contact``: this request is the first exchange
+    with the server (the token request), so a connection closed without an answer suggests the
+    wrong scheme. ``clean`` removes secrets (URLs with keys) from the text taken from the exception.
     """
     if _is_timeout(exc):
         return RequestTimeoutError(f"{what}: no answer within {seconds(timeout)}")
     request = getattr(exc, "request", None)
     url = getattr(request, "url", None)
-    where = urlsplit(url).netloc.rpartition("@")[2] if isinstance(url, str) else "the server"
-    tls = tls_failure(exc, where)
+    if isinstance(url, str):  # one readable line: scheme://host:port, why, what to try (never the path)
+        known = unreachable(exc, url, what, timeout, first_contact=first_contact)
+        if known is not None:
+            return known
+    tls = tls_failure(exc, "the server")
     if tls is not None:
         return TLSError(f"{what}: {tls}")
     text = clean(str(exc) or type(exc).__name__)

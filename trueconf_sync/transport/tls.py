@@ -49,20 +49,22 @@ def default_context() -> ssl.SSLContext:
     return _default
 
 
-def check_verify(verify: Any) -> ssl.SSLContext | bool:
+def check_verify(verify: Any, *, https: bool = True) -> ssl.SSLContext | bool:
     """Validate ``verify``; return the one SSLContext both sides use, or ``False``.
 
-    Logs one warning when ``verify`` is False. Raises TypeError / ValueError for bad values and
+    Logs one warning when ``verify`` is False and ``https`` is on (a plain-HTTP server has no
+    certificate to skip: no warning then). Raises TypeError / ValueError for bad values and
     ImportError for ``"system"`` without ``truststore``.
     """
     if isinstance(verify, ssl.SSLContext):
         return verify
     if isinstance(verify, bool):
-        if not verify:
+        if verify:
+            return default_context()
+        if https:
             log.warning("TLS certificate verification is disabled (verify=False); "
                         "pass a CA bundle path or verify='system' instead")
-            return False
-        return default_context()
+        return False
     if verify == SYSTEM:
         return system_context()
     if isinstance(verify, (str, os.PathLike)):

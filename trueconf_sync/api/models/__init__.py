@@ -31,6 +31,7 @@ from .events import (
     RawEvent,
     RoleChanged,
 )
+from .media import Audio, Document, FileRef, Photo, Sticker, User, Video, Voice
 from .message import Message
 from .quoting import Contact
 from .results import (
@@ -48,12 +49,13 @@ from .results import (
 )
 
 __all__ = [
-    "AttachmentContent", "AuthInfo", "Author", "AvatarContent", "Box", "ButtonClicked", "Chat",
-    "ChatActivity", "ChatAvatarChanged", "ChatHistory", "ChatRef", "ChatRemoved",
-    "ChatTitleChanged", "ClearHistoryContent", "CommandPayload", "CommandSource", "Contact", "Content",
-    "EditedMessage", "ExtensionLimits", "FileInfo", "FilePreview", "FileProgress",
+    "AttachmentContent", "Audio", "AuthInfo", "Author", "AvatarContent", "Box", "ButtonClicked", "Chat",
+    "ChatActivity", "ChatAvatarChanged", "ChatHistory", "ChatRef", "ChatRemoved", "ChatTitleChanged",
+    "ClearHistoryContent", "CommandPayload", "CommandSource", "Contact", "Content", "Document",
+    "EditedMessage", "ExtensionLimits", "FileInfo", "FilePreview", "FileProgress", "FileRef",
     "HistoryCleared", "LocationContent", "Message", "MessageEdited", "MessageRemoved", "Millis",
-    "Model", "Participant", "ParticipantAdded", "ParticipantContent", "ParticipantRemoved",
-    "RawEvent", "RoleChanged", "SentFile", "SentMessage", "SurveyContent", "TextContent",
-    "TitleContent", "TitleEdited", "UnknownContent", "UploadLimits", "VoiceContent",
+    "Model", "Participant", "ParticipantAdded", "ParticipantContent", "ParticipantRemoved", "Photo",
+    "RawEvent", "RoleChanged", "SentFile", "SentMessage", "Sticker", "SurveyContent", "TextContent",
+    "TitleContent", "TitleEdited", "UnknownContent", "UploadLimits", "User", "Video", "Voice",
+    "VoiceContent",
 ]

@@ -70,6 +70,16 @@ class AttachmentContent(Model):
         """True for stickers (MIME type ``sticker/...``)."""
         return self.mime_type.startswith("sticker/")
 
+    @property
+    def file_name(self) -> str:
+        """Alias of ``name`` (the official SDK's name)."""
+        return self.name
+
+    @property
+    def file_size(self) -> int:
+        """Alias of ``size`` (the official SDK's name)."""
+        return self.size
+
 
 @attrs.frozen
 class LocationContent(Model):
@@ -103,6 +113,11 @@ class VoiceContent(Model):
     size: int = 0
     mime_type: str = ""
     duration: int = 0
+
+    @property
+    def file_size(self) -> int:
+        """Alias of ``size`` (the official SDK's name)."""
+        return self.size
 
 
 @attrs.frozen

@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
-from typing import TYPE_CHECKING, Any
+import html
+import io
+import logging
+import re
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from ...enums import ChatType, EnvelopeType, ParseMode
+from ...errors import TrueConfError
+from ...ids import same_user
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .bound import BoundClient
-from .content import AttachmentContent, Content, TextContent, UnknownContent, VoiceContent
+from .content import AttachmentContent, Content, LocationContent, TextContent, UnknownContent, VoiceContent
+from .media import Audio, Document, FileRef, Photo, Sticker, User, Video, Voice, need_client
 from .quoting import Contact, parse_contact_link, split_quote
+from .shortcuts import Call, shortcut
 
 if TYPE_CHECKING:
     from ...text.keyboard import InlineKeyboard
-    from .results import EditedMessage, SentMessage
+    from .results import EditedMessage, SentFile, SentMessage
 
-__all__ = ["Message"]
+__all__ = ["VCARD_MAX_BYTES", "Message"]
+
+log = logging.getLogger("trueconf_sync.models")
+F = TypeVar("F", bound=FileRef)
+
+#: MIME types of contacts shared as files; ``.vcf`` files with a generic type count too.
+VCARD_TYPES = frozenset({"text/vcard", "text/x-vcard", "text/directory"})
+#: vCards larger than this are not downloaded by ``message.contact`` (a card with a photo is ~100 KB).
+VCARD_MAX_BYTES = 1024 * 1024
+# A mention of somebody in HTML text: the trueconf: link the apps write (PROTOCOL §5.9).
+_MENTION_LINK = re.compile(r"""<a\s[^>]*href\s*=\s*["']trueconf:([^"'&?]+)""", re.I)
+# The contact read from a vCard attachment, per message object (read once, freed with the message).
+_vcard_contacts: dict[int, Contact | None] = {}
+_vcard_lock = threading.Lock()
 
 
 @attrs.frozen
@@ -45,32 +69,66 @@ class Message(Model):
     client: BoundClient | None = attrs.field(default=None, repr=False, eq=False, kw_only=True)
 
     def _client(self) -> BoundClient:
-        client = self.client
-        if client is None:
-            raise RuntimeError("this message is not bound to a client; call the client's methods instead")
-        return client
+        return need_client(self.client)
 
-    def reply(self, text: Any, **kwargs: Any) -> SentMessage:
+    # --- the SDK's plumbing names: bot, bind, from_dict, to_dict --------------------------------------
+
+    @property
+    def bot(self) -> BoundClient:
+        """The client this message is bound to (the SDK's name for ``client``); RuntimeError when unbound."""
+        return self._client()
+
+    def bind(self, client: BoundClient) -> Message:
+        """Bind this message (and the messages inside it) to ``client``; return it (the SDK's ``bind``)."""
+        from .binding import bind_client
+
+        bound: Message = bind_client(self, client)
+        return bound
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """Parse a wire envelope (camelCase JSON object) leniently, as received messages are."""
+        from ..converter import structure
+
+        return structure(data, cls)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This message as camelCase JSON-ready data (the wire shape)."""
+        from ..converter import unstructure
+
+        data: dict[str, Any] = unstructure(self)
+        return data
+
+    # --- shortcuts: blocking, each with a .future(...) form (the client method's own) ---------------
+
+    @shortcut
+    def reply(self, /, text: Any, parse_mode: Any = None, **kwargs: Any) -> Call[SentMessage]:
         """Send ``text`` to this message's chat as a reply to it (``send_message`` keywords apply)."""
-        return self._client().send_message(self.chat_id, text, reply_message_id=self.message_id, **kwargs)
+        return Call(self._client().send_message, (self.chat_id, text),
+                    _with_mode(kwargs, parse_mode, reply_message_id=self.message_id))
 
-    def answer(self, text: Any, **kwargs: Any) -> SentMessage:
+    @shortcut
+    def answer(self, /, text: Any, parse_mode: Any = None, **kwargs: Any) -> Call[SentMessage]:
         """Send ``text`` to this message's chat, not as a reply (``send_message`` keywords apply)."""
-        return self._client().send_message(self.chat_id, text, **kwargs)
+        return Call(self._client().send_message, (self.chat_id, text), _with_mode(kwargs, parse_mode))
 
-    def forward(self, chat_id: str, **kwargs: Any) -> SentMessage:
+    @shortcut
+    def forward(self, /, chat_id: str, **kwargs: Any) -> Call[SentMessage]:
         """Forward this message into chat ``chat_id``."""
-        return self._client().forward_message(chat_id, self.message_id, **kwargs)
+        return Call(self._client().forward_message, (chat_id, self.message_id), kwargs)
 
-    def delete(self, *, for_all: bool = False, **kwargs: Any) -> None:
+    @shortcut
+    def delete(self, /, *, for_all: bool = False, **kwargs: Any) -> Call[None]:
         """Delete this message, for everybody (``for_all=True``) or only for the bot."""
-        self._client().remove_message(self.message_id, for_all=for_all, **kwargs)
+        return Call(self._client().remove_message, (self.message_id,), {"for_all": for_all, **kwargs})
 
-    def edit(self, text: Any, **kwargs: Any) -> EditedMessage:
+    @shortcut
+    def edit(self, /, text: Any, **kwargs: Any) -> Call[EditedMessage]:
         """Replace the text of this message (only the bot's own messages can be edited)."""
-        return self._client().edit_message(self.message_id, text, **kwargs)
+        return Call(self._client().edit_message, (self.message_id, text), kwargs)
 
-    def download(self, destination: Any, **kwargs: Any) -> Any:
+    @shortcut
+    def download(self, /, destination: Any, **kwargs: Any) -> Call[Any]:
         """Download the file of this message (attachment, photo, sticker, voice; also inside a forward).
 
         ``destination`` and keywords as in ``client.download_file``: a file path, a directory (the
@@ -81,7 +139,65 @@ class Message(Model):
         file_id = getattr(content, "file_id", None) if isinstance(content, (AttachmentContent, VoiceContent)) else None
         if not file_id:
             raise ValueError(f"message {self.message_id} has no file to download (type {int(self.type)})")
-        return self._client().download_file(file_id, destination, **kwargs)
+        return Call(self._client().download_file, (file_id, destination), kwargs)
+
+    @shortcut
+    def answer_photo(self, /, file: Any, preview: Any = None, caption: Any = None, parse_mode: Any = None,
+                     **kwargs: Any) -> Call[SentFile]:
+        """Send an image to this message's chat (``client.send_photo``; the SDK's argument order)."""
+        return Call(self._client().send_photo, (self.chat_id, file),
+                    {"preview": preview, "caption": caption, "parse_mode": parse_mode, **kwargs})
+
+    @shortcut
+    def answer_document(self, /, file: Any, caption: Any = None, parse_mode: Any = None,
+                        **kwargs: Any) -> Call[SentFile]:
+        """Send a file as a document to this message's chat (``client.send_file``)."""
+        return Call(self._client().send_file, (self.chat_id, file),
+                    {"caption": caption, "parse_mode": parse_mode, **kwargs})
+
+    @shortcut
+    def answer_sticker(self, /, file: Any, **kwargs: Any) -> Call[SentFile]:
+        """Send a WebP sticker to this message's chat (``client.send_sticker``)."""
+        return Call(self._client().send_sticker, (self.chat_id, file), kwargs)
+
+    @shortcut
+    def reply_photo(self, /, file: Any, preview: Any = None, caption: Any = None, parse_mode: Any = None,
+                    **kwargs: Any) -> Call[SentFile]:
+        """Send an image as a reply to this message (``client.send_photo``)."""
+        return Call(self._client().send_photo, (self.chat_id, file),
+                    {"preview": preview, "caption": caption, "parse_mode": parse_mode,
+                     "reply_message_id": self.message_id, **kwargs})
+
+    @shortcut
+    def reply_document(self, /, file: Any, caption: Any = None, parse_mode: Any = None,
+                       **kwargs: Any) -> Call[SentFile]:
+        """Send a file as a document, as a reply to this message (``client.send_file``)."""
+        return Call(self._client().send_file, (self.chat_id, file),
+                    {"caption": caption, "parse_mode": parse_mode, "reply_message_id": self.message_id, **kwargs})
+
+    @shortcut
+    def reply_sticker(self, /, file: Any, **kwargs: Any) -> Call[SentFile]:
+        """Send a WebP sticker as a reply to this message (``client.send_sticker``)."""
+        return Call(self._client().send_sticker, (self.chat_id, file),
+                    {"reply_message_id": self.message_id, **kwargs})
+
+    def copy_to(self, chat_id: str, **kwargs: Any) -> SentMessage:
+        """Send this message's content to ``chat_id`` again, without the forward header (blocking).
+
+        Text keeps its parse mode; files are downloaded and uploaded again (photos as photos,
+        stickers as stickers, others as documents); a forward is copied as its original.
+        Locations, surveys and system messages raise ValueError (the API cannot send them).
+        Returns the new message (a :class:`~trueconf_sync.models.SentFile` for files).
+        """
+        from .copying import copy_message
+
+        return copy_message(self, chat_id, **kwargs)
+
+    def save_to_favorites(self, copy: bool = False, **kwargs: Any) -> SentMessage:
+        """Forward this message to the bot's Favorites chat (created when missing); ``copy=True``
+        sends a copy instead (:meth:`copy_to`). Blocking."""
+        favorites = self._client().create_favorites_chat()
+        return self.copy_to(favorites, **kwargs) if copy else self.forward(favorites, **kwargs)
 
     def _text_part(self) -> TextContent | None:
         """The text content of a plain message, looking through a forward; else ``None``."""
@@ -116,13 +232,117 @@ class Message(Model):
 
     @property
     def contact(self) -> Contact | None:
-        """A shared contact when the text is exactly one TrueConf profile link (§12.9), else None.
+        """A contact shared in this message (PROTOCOL §12.9), else None.
 
-        Contacts shared as vCard attachments (``text/vcard``) are files: read them with
-        ``message.download(io.BytesIO())``.
+        Either a text that is exactly one TrueConf profile link (``user_id`` and ``name`` from the
+        link), or a vCard file (``text/vcard``, or a ``.vcf`` file): that one is downloaded (blocking,
+        once per message object) and read into the same :class:`Contact` with name, phones, e-mails
+        and a TrueConf ID when the card has one. A vCard over :data:`VCARD_MAX_BYTES`, or one that
+        cannot be downloaded, gives None (the failure is logged at debug level).
         """
+        attachment = self.attachment
+        if attachment is not None:
+            return self._vcard_contact(attachment) if _is_vcard(attachment) else None
         text = self.text
         return parse_contact_link(text) if text is not None and self.parse_mode == "html" else None
+
+    def _vcard_contact(self, attachment: AttachmentContent) -> Contact | None:
+        key = id(self)
+        with _vcard_lock:
+            if key in _vcard_contacts:
+                return _vcard_contacts[key]
+        client = self._client()
+        contact: Contact | None = None
+        if 0 < attachment.size <= VCARD_MAX_BYTES or (attachment.size == 0 and attachment.file_id):
+            buffer = io.BytesIO()
+            try:
+                client.download_file(attachment.file_id, buffer)
+                contact = Contact.from_vcard(buffer.getvalue()[:VCARD_MAX_BYTES].decode("utf-8", "replace"))
+            except TrueConfError as exc:
+                log.debug("could not read the vCard of message %s: %s", self.message_id, exc)
+        with _vcard_lock:
+            if key not in _vcard_contacts:
+                _vcard_contacts[key] = contact
+                weakref.finalize(self, _vcard_contacts.pop, key, None)
+            return _vcard_contacts[key]
+
+    # --- what the message carries, under the official SDK's names ----------------------------------
+
+    @property
+    def content_type(self) -> EnvelopeType:
+        """The envelope type (the SDK's ``MessageType``); an unknown one stays usable as ``UNKNOWN_<n>``."""
+        return self.type
+
+    @property
+    def from_user(self) -> User:
+        """The author: ``id``, ``type``, ``display_name`` (asks the server) and ``mention`` for formatted text."""
+        return User(id=self.author.id, type=self.author.type, raw=self.author.raw, client=self.client)
+
+    @property
+    def forwarded_message(self) -> Message | None:
+        """The original message when this one is a forward (type 201), else None."""
+        return self.content if isinstance(self.content, Message) else None
+
+    @property
+    def mention(self) -> bool | None:
+        """True when this text message mentions the bot (a ``trueconf:`` link to the bot's own ID)
+        or is ``@all``; else None (the official SDK's meaning). Needs a bound message for links."""
+        content = self.content
+        if not isinstance(content, TextContent):
+            return None
+        text = content.text.strip()
+        if text == "@all":
+            return True
+        me = self._client().user_id
+        if not me:
+            return None
+        found = any(same_user(html.unescape(link), me, home=me) for link in _MENTION_LINK.findall(text))
+        return True if found else None
+
+    def _mime(self) -> str:
+        content = self.content
+        return content.mime_type.lower() if isinstance(content, AttachmentContent) else ""
+
+    @property
+    def photo(self) -> Photo | None:
+        """An image attachment (MIME ``image/...``), else None."""
+        return _file_view(self, Photo) if self._mime().startswith("image/") else None
+
+    @property
+    def video(self) -> Video | None:
+        """A video attachment (MIME ``video/...``), else None."""
+        return _file_view(self, Video) if self._mime().startswith("video/") else None
+
+    @property
+    def audio(self) -> Audio | None:
+        """An audio file sent as an attachment (MIME ``audio/...``), else None (voice messages: ``voice``)."""
+        return _file_view(self, Audio) if self._mime().startswith("audio/") else None
+
+    @property
+    def sticker(self) -> Sticker | None:
+        """A sticker (MIME ``sticker/...``), else None."""
+        return _file_view(self, Sticker) if self._mime().startswith("sticker/") else None
+
+    @property
+    def document(self) -> Document | None:
+        """Any other attachment (not image, video, audio or sticker: PDFs, archives, vCards...), else None."""
+        if self.attachment is None or self._mime().startswith(("image/", "video/", "audio/", "sticker/")):
+            return None
+        return _file_view(self, Document)
+
+    @property
+    def voice(self) -> Voice | None:
+        """A voice message (type 205), else None."""
+        content = self.content
+        if not isinstance(content, VoiceContent):
+            return None
+        return Voice(file_id=content.file_id, file_size=content.size, mime_type=content.mime_type,
+                     duration=content.duration, client=self.client)
+
+    @property
+    def location(self) -> LocationContent | None:
+        """A shared location (type 203: ``latitude``, ``longitude``, ``title``), else None."""
+        return self.content if isinstance(self.content, LocationContent) else None
 
     @property
     def keyboard(self) -> InlineKeyboard | None:
@@ -165,3 +385,27 @@ class Message(Model):
         from ..display import message_html
 
         return message_html(self)
+
+
+def _with_mode(kwargs: dict[str, Any], parse_mode: Any, **extra: Any) -> dict[str, Any]:
+    """``send_message`` keywords: a positional ``parse_mode`` (the SDK's order) joins them when given."""
+    merged = {**extra, **kwargs}
+    if parse_mode is not None:
+        merged["parse_mode"] = parse_mode
+    return merged
+
+
+def _file_view(message: Message, kind: builtins.type[F]) -> F | None:
+    """The attachment of ``message`` as a ``kind`` file view, bound to the message's client."""
+    content = message.content
+    if not isinstance(content, AttachmentContent):
+        return None
+    return kind(file_id=content.file_id, file_name=content.name, file_size=content.size,
+                mime_type=content.mime_type, client=message.client)
+
+
+def _is_vcard(attachment: AttachmentContent) -> bool:
+    mime = attachment.mime_type.split(";")[0].strip().lower()
+    if mime in VCARD_TYPES:
+        return True
+    return mime in ("", "application/octet-stream", "text/plain") and attachment.name.lower().endswith(".vcf")

@@ -1,4 +1,4 @@
-"""Reading what apps put into message text: reply quotes (PROTOCOL §12.3) and contact links (§12.9).
+"""Reading what apps put into messages: reply quotes (PROTOCOL §12.3) and shared contacts (§12.9).
 
 Pure functions over the wire text, used by :class:`~trueconf_sync.models.Message` properties.
 """
@@ -9,6 +9,8 @@ import html
 import re
 
 import attrs
+
+from ...text.vcard import parse_vcard
 
 __all__ = ["Contact", "parse_contact_link", "split_quote"]
 
@@ -51,10 +53,48 @@ def split_quote(text: str, parse_mode: str) -> tuple[str | None, str]:
 
 @attrs.frozen
 class Contact:
-    """A TrueConf user shared in a message: ``user_id`` (``login@server``) and the shown ``name``."""
+    """A contact shared in a message: a TrueConf profile link or a vCard file (PROTOCOL §12.9).
 
-    user_id: str
+    ``user_id`` is the TrueConf ID (``login@server``): always set for a profile link, set for a
+    vCard only when the card carries one. ``name`` is the name to show (the link text, or the
+    vCard's ``FN``); ``first_name`` / ``last_name`` follow the official SDK: for a vCard the parts
+    of its structured ``N`` (``first_name`` is the whole ``FN`` when there is no ``N``), for a
+    profile link the whole name in ``first_name``. ``phones`` and ``emails`` come from the vCard;
+    ``vcard`` is its text exactly as received.
+    """
+
+    user_id: str | None = None
     name: str = ""
+    first_name: str = attrs.field(default=attrs.Factory(lambda self: self.name, takes_self=True))
+    last_name: str | None = None
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    vcard: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def phone_number(self) -> str | None:
+        """The first phone number (the SDK's name), or None."""
+        return self.phones[0] if self.phones else None
+
+    @property
+    def email(self) -> str | None:
+        """The first e-mail address, or None."""
+        return self.emails[0] if self.emails else None
+
+    @classmethod
+    def from_vcard(cls, text: str) -> Contact | None:
+        """Read a vCard (2.1, 3.0, 4.0) text; None when it holds no ``BEGIN:VCARD``."""
+        card = parse_vcard(text)
+        if card is None:
+            return None
+        formatted = card.formatted_name or ""
+        if card.first("N") is not None:
+            first, last = card.given_name or "", card.family_name
+        else:
+            first, last = formatted, None
+        name = formatted or " ".join(part for part in (first, last) if part)
+        return cls(user_id=card.trueconf_id, name=name, first_name=first, last_name=last,
+                   phones=card.phones, emails=card.emails, vcard=text)
 
 
 def parse_contact_link(text: str) -> Contact | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import datetime as _dt
 from collections.abc import Iterator
 
 import attrs
 
 from ...enums import ActivityType, FileReadyState
-from .base import Millis, Model
+from .base import Millis, Model, millis_to_datetime
 from .message import Message
 
 __all__ = [
@@ -41,6 +42,11 @@ class SentMessage(Model):
     chat_id: str = ""
     message_id: str = ""
     timestamp: Millis = Millis(0)
+
+    @property
+    def datetime(self) -> _dt.datetime:
+        """``timestamp`` as an aware UTC datetime (as :attr:`.Message.datetime`)."""
+        return millis_to_datetime(self.timestamp)
 
 
 @attrs.frozen
