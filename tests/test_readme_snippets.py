@@ -5,7 +5,9 @@ server's ``http://127.0.0.1:<port>`` (``TRUECONF_SERVER`` too). Names a fragment
 reader's own program (``client``, ``chat_id``, ``TOKEN``, the files it sends...) are given to it.
 Blocks that never return (``run_forever``) run on a thread and are driven like a real user: a
 message in, the bot's answer out, then ``client.close()``. The Django block runs in a fresh
-interpreter (Django's settings are per process). A new README block is run by default.
+interpreter (Django's settings are per process). The scale-out blocks get a real ``redis-server``
+(``redis://redis:6379/0`` becomes its URL; skipped when the binary is missing, except in CI). A new
+README block is run by default.
 """
 
 from __future__ import annotations
@@ -14,10 +16,15 @@ import io
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +77,44 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         yield fake
 
 
+REDIS_URL = "redis://redis:6379/0"
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port (the scale-out blocks' broker and stream)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        reason = "redis-server is not installed (Debian: apt-get install -y redis-server)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must provide it (.ci/run installs it)")
+        pytest.skip(reason)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tempfile.mkdtemp(prefix="readme-redis-")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder,
+                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as probe:
+                    probe.sendall(b"PING\r\n")
+                    if probe.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _files(folder: Path) -> None:
     """The reader's own files the Files block sends."""
     from PIL import Image
@@ -89,9 +134,10 @@ def _namespace(server: FakeTrueConfServer, code: str) -> dict[str, Any]:
     from trueconf_sync import Client
 
     names: dict[str, Any] = {"__name__": "__main__", "TOKEN": server.issue_token("echo_bot"), "PASSWORD": PASSWORD}
-    if re.search(r"\bclient\.", code) and "client = " not in code and " as client" not in code:
+    uses_client = re.search(r"\bclient\.", code) and "client = " not in code and " as client" not in code
+    if uses_client or re.search(r"\b(chat_id|group_id)\b(?! =)", code):
         client = Client(server.url, names["TOKEN"])
-        names["client"] = client
+        names["reader's client" if not uses_client else "client"] = client
         names["chat_id"] = client.create_p2p_chat("alice")
         names["group_id"] = client.create_group_chat("ops")
     if "user_input" in code:
@@ -197,11 +243,13 @@ def test_the_readme_has_python_blocks() -> None:
 
 
 @pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[f"README.rst:{line}" for line, _ in BLOCKS])
-def test_readme_block_runs(line: int, code: str, server: FakeTrueConfServer) -> None:
+def test_readme_block_runs(line: int, code: str, server: FakeTrueConfServer, request: pytest.FixtureRequest) -> None:
     not_ours = _key(code, *NOT_OURS)
     if not_ours:
         pytest.skip(NOT_OURS[not_ours])
     code = _offline(code.replace('"video.example.com"', json.dumps(server.url)))
+    if REDIS_URL in code:
+        code = code.replace(REDIS_URL, request.getfixturevalue("redis_url"))
     if "TRUECONF = {" in code:
         _run_django(code, server)
         return
