@@ -72,7 +72,8 @@ def test_client_helper_declarations_match_the_list() -> None:
 
 def test_router_observer_declarations_match_the_list() -> None:
     declared = declared_without_value(class_node(Router), "Registrar")
-    wanted = {kind.name for kind in KINDS} | set(router_module._ALIASES)
+    wanted = ({kind.name for kind in KINDS} | {alias for kind in KINDS for alias in kind.aliases}
+              | {view.name for kind in KINDS for view in kind.views})
     assert declared == wanted, (
         f"Router: declare {sorted(wanted - declared)} as '<name>: Registrar', "
         f"remove {sorted(declared - wanted)}")

@@ -45,7 +45,6 @@ from .core.protocols import ClientCore, Dispatcher, EventDistributor
 from .core.requests import RequestPath, check_payload, raw_spec
 from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
-from .enums import ActivityType
 from .events.registry import HandlerRegistry
 from .events.signals import connection_state_changed, reconnected
 from .events.workers import HandlerWorkers
@@ -53,11 +52,6 @@ from .files import FileMethods
 from .ids import same_user
 from .transport.connection import Connection
 from .transport.tls import Verify
-
-if TYPE_CHECKING:
-
-    from .api.activity import ChatActivityKeeper
-    from .api.serverinfo import ServerInfo
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
 
@@ -393,26 +387,6 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         row = ApiMethods.send_message
         return send_many(self._requests, row.prepare, row.spec, messages, parse_mode=parse_mode,
                          max_in_flight=max_in_flight, seconds=self._core.check_timeout(timeout))
-
-    def server_info(self, *, timeout: float | None = None) -> ServerInfo:
-        """Ask the server for its version and name (``GET /api/v4/server``, PROTOCOL §10.1).
-
-        Needs no connection or credentials. Raises ConnectionLostError (unreachable or an HTTP
-        error), RequestTimeoutError, TLSError, ProtocolError (not the expected JSON).
-        """
-        from .api.serverinfo import fetch_server_info
-
-        return fetch_server_info(self._sup.sessions.get(), self.base_url, self._core.check_timeout(timeout))
-
-    def typing(self, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> ChatActivityKeeper:
-        """Context manager: show "typing..." (or ``activity``) in a chat until the block ends.
-
-        Re-sends the activity every ``retryAfter`` the server asks for (PROTOCOL §12.7) from a
-        background thread; failures of the indicator are logged, not raised.
-        """
-        from .api.activity import ChatActivityKeeper
-
-        return ChatActivityKeeper(self._core, chat_id, activity)
 
     @property
     def _conn(self) -> Connection | None:

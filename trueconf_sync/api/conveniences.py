@@ -4,9 +4,12 @@
   reused (``createP2PChat``, cached per client), like posting to a user in slack_sdk;
 * :meth:`~ConvenienceMethods.personal_chat_id` -- that cached chat id, e.g. for ``send_file``;
 * :meth:`~ConvenienceMethods.iter_chats` and :meth:`~ConvenienceMethods.iter_history` -- lazy
-  iterators that fetch ``getChats`` / ``getChatHistory`` page by page as they are consumed.
+  iterators that fetch ``getChats`` / ``getChatHistory`` page by page as they are consumed;
+* :meth:`~ConvenienceMethods.typing` -- "typing..." shown while a block runs;
+* :meth:`~ConvenienceMethods.server_info` -- the server's version (HTTP, no connection needed).
 
-These are not rows of the table because each is more than one request (a row is exactly one);
+These are not rows of the table because each is more than one request (a row is exactly one) or
+not a WebSocket request at all;
 they send through the same rows, so validation, the request path and the results are the rows'.
 The mixin reaches the client only through its ``core`` (:class:`~trueconf_sync.core.protocols.ClientCore`).
 """
@@ -18,7 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core.protocols import ClientCore
-from ..enums import ParseMode
+from ..enums import ActivityType, ParseMode
 from ..errors import ApiError
 from ..limits import check_count, check_id, check_optional_id
 from .methods.chats import create_p2p_chat, get_chats
@@ -28,6 +31,8 @@ from .models import Chat, Message, SentMessage
 if TYPE_CHECKING:
     from ..text.formatting import FormattedText
     from ..text.keyboard import InlineKeyboard
+    from .activity import ChatActivityKeeper
+    from .serverinfo import ServerInfo
 
 __all__ = ["MAX_CACHED_CHATS", "MAX_PAGE_SIZE", "ConvenienceMethods"]
 
@@ -223,3 +228,24 @@ class ConvenienceMethods:
                 count = page_size + 1
 
         return pages()
+
+    def server_info(self, *, timeout: float | None = None) -> ServerInfo:
+        """Ask the server for its version and name (``GET /api/v4/server``, PROTOCOL §10.1).
+
+        Needs no connection or credentials. Raises ConnectionLostError (unreachable or an HTTP
+        error), RequestTimeoutError, TLSError, ProtocolError (not the expected JSON).
+        """
+        from .serverinfo import fetch_server_info
+
+        core = self.core
+        return fetch_server_info(core.http_session(), core.base_url, core.check_timeout(timeout))
+
+    def typing(self, chat_id: str, activity: ActivityType | str = ActivityType.TYPING) -> ChatActivityKeeper:
+        """Context manager: show "typing..." (or ``activity``) in a chat until the block ends.
+
+        Re-sends the activity every ``retryAfter`` the server asks for (PROTOCOL §12.7) from a
+        background thread; failures of the indicator are logged, not raised.
+        """
+        from .activity import ChatActivityKeeper
+
+        return ChatActivityKeeper(self.core, chat_id, activity)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .callback import CallbackQuery
 from .callback_data import CallbackData, CallbackDataFilter
 from .commands import Command, CommandObject
 from .dispatcher import Dispatcher, event_kind
@@ -48,7 +49,10 @@ from .event_filters import (
 )
 from .filters import Filter, as_filter
 from .fsm import (
+    DefaultKeyBuilder,
     FSMContext,
+    FSMStrategy,
+    KeyBuilder,
     MemoryStorage,
     SQLiteStorage,
     State,
@@ -62,6 +66,7 @@ from .fsm import (
 from .handler import UNHANDLED, SkipHandler
 from .middleware import BaseMiddleware, LoggingMiddleware, Middleware, ThrottlingMiddleware
 from .router import EVENT_KINDS, Router
+from .update import Update
 
 if TYPE_CHECKING:
     from magic_filter import F as F
@@ -72,17 +77,21 @@ __all__ = [
     "BaseMiddleware",
     "CallbackData",
     "CallbackDataFilter",
+    "CallbackQuery",
     "ChatTypeFilter",
     "Clicked",
     "Command",
     "CommandObject",
     "ContentType",
+    "DefaultKeyBuilder",
     "Dispatcher",
     "ExceptionType",
     "F",
     "FSMContext",
+    "FSMStrategy",
     "Filter",
     "FromUser",
+    "KeyBuilder",
     "LoggingMiddleware",
     "MemoryStorage",
     "Mentions",
@@ -100,6 +109,7 @@ __all__ = [
     "StorageKey",
     "Text",
     "ThrottlingMiddleware",
+    "Update",
     "any_state",
     "as_filter",
     "client_from_env",

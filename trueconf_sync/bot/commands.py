@@ -46,7 +46,9 @@ class CommandObject:
         command: the command name as typed (without prefix and mention).
         args: the rest of the text, stripped; None when empty.
         mention: the bot name after ``@`` (or the bot's id when the message began with a mention).
-        match: the regex match when the command was given as a compiled pattern.
+        match: the regex match when the command was given as a compiled pattern
+            (``regexp_match``, the official SDK's name, is the same).
+        magic_result: what ``Command(..., magic=F...)`` resolved to (None without ``magic``).
     """
 
     prefix: str
@@ -54,6 +56,12 @@ class CommandObject:
     args: str | None = None
     mention: str | None = None
     match: re.Match[str] | None = attrs.field(default=None, eq=False, repr=False)
+    magic_result: Any = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def regexp_match(self) -> re.Match[str] | None:
+        """The official SDK's name for :attr:`match`."""
+        return self.match
 
     @property
     def arg_list(self) -> list[str]:
@@ -107,6 +115,8 @@ class Command(Filter):
         allow_forwarded: also take the text of a forwarded message as a command. Off by default:
             a command is what its author typed, so an admin forwarding someone's ``/promote
             mallory`` does not run it.
+        magic: a magic filter (``F.args``, ``F.args.regexp(r"[0-9]+")``...) the :class:`CommandObject`
+            must also pass; its result is kept as ``command.magic_result``.
 
     Raises:
         ValueError: no command or an empty name/prefix. TypeError: a command of another type.
@@ -119,7 +129,11 @@ class Command(Filter):
         ignore_case: bool = False,
         ignore_mention: bool = False,
         allow_forwarded: bool = False,
+        magic: Any = None,
     ) -> None:
+        if magic is not None and not hasattr(magic, "resolve"):
+            raise TypeError(f"Command: magic must be a magic filter (F...), got {type(magic).__name__}")
+        self.magic = magic
         if not commands:
             raise ValueError("Command: give at least one command name")
         if not isinstance(prefix, str) or not prefix or any(c.isspace() for c in prefix):
@@ -156,6 +170,11 @@ class Command(Filter):
             return None
         found = CommandObject(prefix=parsed.prefix, command=parsed.name, args=parsed.rest.strip() or None,
                               mention=mention or parsed.leading, match=match if isinstance(match, re.Match) else None)
+        if self.magic is not None:
+            result = self.magic.resolve(found)
+            if not result:
+                return None
+            found = attrs.evolve(found, magic_result=result)
         return {"command": found}
 
     def _match(self, name: str) -> re.Match[str] | bool | None:

@@ -2,9 +2,13 @@
 
 The per-kind observers (``@router.message()``, ``@router.chat_created()``...) are made from the one
 list of event kinds (:mod:`trueconf_sync.events.kinds`), as aiogram's routers hold one observer per
-update type; :data:`EVENT_KINDS` adds the router-only kinds ``system_message`` and ``raw``.
+update type; so are their aliases (the official SDK's names: ``@router.edited_message()``,
+``@router.callback_query()``...) and the views that take part of a kind (``@router.created_group_chat()``
+takes the ``chat_created`` events that came by ``createGroupChat``). :data:`EVENT_KINDS` adds the
+router-only kinds ``system_message`` and ``raw``. ``@router.event("wireMethod")`` (method names as
+positional strings, or ``"*"`` for all) gets the untouched frame as an :class:`~.update.Update`.
 
-Propagation rules (one event, one handler):
+Propagation rules (by default one event, one handler):
 
 1. Routing starts at the :class:`~.dispatcher.Dispatcher` (itself a Router) and walks the tree
    depth-first in registration order: a router's outer middlewares, its router filters
@@ -18,6 +22,14 @@ Propagation rules (one event, one handler):
    the router where it happened, then of its parents up to the dispatcher; the first one whose
    filters pass handles it. Unhandled, it is re-raised to the client's dispatcher, which logs it
    (and, with ``ack="after_handling"``, leaves the message unacknowledged).
+
+Reaching more than one handler (the official SDK's behaviour, asked for explicitly here):
+
+5. ``Router(allow_child_on_event=True)``: after a handler of this router took the event, its
+   included routers are still offered it, as if this router had not handled it (the first of them
+   that takes it ends the descent; the SDK's option of that name).
+6. ``Dispatcher(independent_routers=True)``: every router included in the dispatcher is offered
+   the event, whether an earlier one handled it or not (the SDK's dispatcher does this always).
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
-from ..events.kinds import KINDS
+from ..events.kinds import ALIASES, KINDS, VIEWS
 from .event_filters import Clicked, ExceptionType, Method
 from .filters import Filter, FilterLike, as_filter, resolve_all
 from .handler import UNHANDLED, CallableObject, SkipHandler
@@ -39,6 +51,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=Middleware)
 
 ANY_KIND = "*"
+#: Handlers of ``@router.event("method")``: they get the untouched frame (:class:`~.update.Update`).
+UPDATE_KIND = "update"
 
 
 class HandlerObject:
@@ -91,7 +105,7 @@ def _button_shorthand(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any
 
 
 def _method_shorthand(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-    """``@router.event(method="sendMessage")``."""
+    """``@router.event(method="sendMessage")``; ``@router.event("sendMessage")`` see :meth:`Registrar.__call__`."""
     method = kwargs.pop("method", None)
     if kwargs:
         raise TypeError(f"unexpected keyword arguments: {', '.join(kwargs)}")
@@ -124,10 +138,18 @@ class Registrar:
 
     def __call__(self, *filters: FilterLike, **kwargs: Any) -> Callable[[F], F]:
         """Decorator registering the function with these filters; returns it unchanged."""
+        kind = self.kind
+        if kind == ANY_KIND and filters and isinstance(filters[0], str):
+            # @router.event("sendMessage", ...): the SDK's raw handler; "*" = every wire method
+            methods = [f for f in filters if isinstance(f, str)]
+            filters = tuple(f for f in filters if not isinstance(f, str))
+            kind = UPDATE_KIND
+            if "*" not in methods:
+                kwargs = {**kwargs, "method": methods}
         made = [as_filter(f) for f in self._shorthand(filters, dict(kwargs))]
 
         def decorator(func: F) -> F:
-            self.router._add(self.kind, func, made)
+            self.router._add(kind, func, made)
             return func
         return decorator
 
@@ -167,13 +189,16 @@ class Router:
 
     Args:
         name: shown in logs and reprs (default: ``router-<n>``).
+        allow_child_on_event: offer an event to the included routers even after a handler of this
+            router took it (default False: the first handler that takes an event ends its routing).
     """
 
     _count = 0
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, allow_child_on_event: bool = False) -> None:
         Router._count += 1
         self.name = name or f"router-{Router._count}"
+        self.allow_child_on_event = bool(allow_child_on_event)
         self.parent: Router | None = None
         self._handlers: list[HandlerObject] = []
         self._errors: list[HandlerObject] = []
@@ -216,11 +241,26 @@ class Router:
                       "as its first parameter (or ``exception``) and the event's data by name.",
                       _error_shorthand)
 
-    # Aliases (see _ALIASES): the official SDK's names, and a short one for button_clicked.
+    # Aliases of kinds (EventKind.aliases in the one list): the official SDK's names, and ours.
     edited_message: Registrar
     removed_message: Registrar
+    removed_chat: Registrar
+    added_chat_participant: Registrar
+    removed_chat_participant: Registrar
+    changed_participant_role: Registrar
+    edited_chat_title: Registrar
+    edited_chat_avatar: Registrar
+    cleared_chat_history: Registrar
+    uploading_progress: Registrar
+    changed_file_upload_limits: Registrar
     callback_query: Registrar
     button: Registrar
+
+    # Views of part of a kind (EventKind.views in the one list): the official SDK's names.
+    created_personal_chat: Registrar
+    created_group_chat: Registrar
+    created_channel: Registrar
+    created_favorites_chat: Registrar
 
     def register(self, kind: str, func: F, *filters: FilterLike, **kwargs: Any) -> F:
         """Register ``func`` for events of ``kind`` (one of :data:`EVENT_KINDS`, ``"*"`` or ``"error"``).
@@ -302,17 +342,20 @@ class Router:
 
     # ---- routing -----------------------------------------------------------------------------
 
-    def _propagate(self, event: Any, kind: str, data: dict[str, Any], trace: Trace) -> Any:
-        """Route ``event`` through this subtree; the handler's result, or UNHANDLED."""
+    def _propagate(self, event: Any, kinds: frozenset[str], data: dict[str, Any], trace: Trace) -> Any:
+        """Route ``event`` through this subtree; the handler's result, or UNHANDLED.
+
+        ``kinds``: the handler kinds that take this event (its kind, its views, ``*``, ``update``).
+        """
         trace.router = self
         if not self._outer:
-            return self._route(event, data, kind, trace)
+            return self._route(event, data, kinds, trace)
 
         def route(event: Any, data: dict[str, Any]) -> Any:
-            return self._route(event, data, kind, trace)
+            return self._route(event, data, kinds, trace)
         return wrap_middlewares(self._outer, route)(event, data)
 
-    def _route(self, event: Any, data: dict[str, Any], kind: str, trace: Trace) -> Any:
+    def _route(self, event: Any, data: dict[str, Any], kinds: frozenset[str], trace: Trace) -> Any:
         trace.router = self
         for flt in self._filters:
             extra = flt.resolve(event, data)
@@ -320,24 +363,38 @@ class Router:
                 return UNHANDLED
             if extra:
                 data = {**data, **extra}
+        result: Any = UNHANDLED
         for handler in self._handlers:
-            if handler.kind != kind and handler.kind != ANY_KIND:
+            if handler.kind not in kinds:
                 continue
-            extra = handler.check(event, data)
+            target = data.get("update", event) if handler.kind == UPDATE_KIND else event
+            extra = handler.check(target, data)
             if extra is None:
                 continue
             call_data = {**data, **extra, "handler": handler}
+            if target is not event:
+                call_data["event"] = target  # ``event`` by name is what the handler gets
             trace.handler, trace.data = handler, call_data
             try:
-                return self._run(handler, event, call_data)
+                result = self._run(handler, target, call_data)
+                break
             except SkipHandler:
                 trace.handler = None
-        for child in self._children:
-            result = child._propagate(event, kind, data, trace)
-            if result is not UNHANDLED:
-                return result
+        independent = self._independent_children()
+        if result is not UNHANDLED and not (self.allow_child_on_event or independent):
+            return result
+        for child in self._children:  # unless independent, the first router that takes it ends the descent
+            child_result = child._propagate(event, kinds, data, trace)
             trace.router = self
-        return UNHANDLED
+            if child_result is not UNHANDLED:
+                result = child_result if result is UNHANDLED else result
+                if not independent:
+                    return result
+        return result
+
+    def _independent_children(self) -> bool:
+        """Whether each included router gets every event (the Dispatcher's ``independent_routers``)."""
+        return False
 
     def _run(self, handler: HandlerObject, event: Any, data: dict[str, Any]) -> Any:
         middlewares = [mw for router in reversed(self.chain()) for mw in router._inner]
@@ -368,29 +425,29 @@ _EXTRAS: dict[str, tuple[Callable[[tuple[Any, ...], dict[str, Any]], list[Any]],
                        "``button_id=`` filter on the button (see Clicked)."),
 }
 
-#: Alias -> event kind.
-_ALIASES = {
-    "edited_message": "message_edited",
-    "removed_message": "message_removed",
-    "callback_query": "button_clicked",
-    "button": "button_clicked",
-}
+#: Alias -> event kind (from the one list).
+_ALIASES = ALIASES
 
 
 def _install_observers() -> None:
-    """Give :class:`Router` an observer per kind of the one list, and the aliases."""
+    """Give :class:`Router` an observer per kind of the one list, its aliases and its views."""
     for kind in KINDS:
         shorthand, extra = _EXTRAS.get(kind.name, (_no_shorthand, ""))
-        doc = f"{kind.doc} The handler gets a ``{kind.model.__name__}`` (first parameter, or ``event``). {extra}"
-        setattr(Router, kind.name, _Observer(kind.name, doc.rstrip(), shorthand))
-    for alias, name in _ALIASES.items():
-        setattr(Router, alias, vars(Router)[name])
+        gets = f"The handler gets a ``{kind.model.__name__}`` (first parameter, or ``event``)."
+        setattr(Router, kind.name, _Observer(kind.name, f"{kind.doc} {gets} {extra}".rstrip(), shorthand))
+        for alias in kind.aliases:
+            setattr(Router, alias, vars(Router)[kind.name])
+        for view in kind.views:
+            doc = f"{view.doc} Part of ``{kind.name}`` ({view.when.__qualname__}). {gets} {extra}"
+            setattr(Router, view.name, _Observer(view.name, doc.rstrip(), shorthand))
 
 
 _install_observers()
 
 #: Event kinds a handler can be registered for, with the decorator names (see :class:`Router`).
 EVENT_KINDS: tuple[str, ...] = (*(kind.name for kind in KINDS), "system_message", "raw")
+#: Names of the views (part of a kind; :data:`trueconf_sync.events.kinds.VIEWS`).
+VIEW_NAMES: tuple[str, ...] = tuple(VIEWS)
 
 _OBSERVERS: dict[str, _Observer] = {
     value.kind: value for value in vars(Router).values() if isinstance(value, _Observer)

@@ -6,7 +6,11 @@ Everything that names an event kind is generated from :data:`KINDS`:
 * :data:`~trueconf_sync.events.signals.EVENTS` (wire method -> model, signal, name) and
   :data:`~trueconf_sync.events.signals.SIGNALS_BY_NAME` (what ``client.on(name)`` accepts),
 * the ``client.on_<name>`` helpers (:class:`~trueconf_sync.events.registry.HandlerRegistry`),
-* the bot router's observers ``@router.<name>(...)`` and :data:`trueconf_sync.bot.EVENT_KINDS`.
+* the bot router's observers ``@router.<name>(...)`` and :data:`trueconf_sync.bot.EVENT_KINDS`,
+  with each kind's other names (:attr:`EventKind.aliases`: the official SDK's decorator name
+  first) and its views (:attr:`EventKind.views`: SDK decorators that take only part of a kind,
+  such as ``created_group_chat``, the ``chat_created`` events that came by ``createGroupChat``),
+* the dispatcher's map from wire method to kind and views.
 
 Adding a kind is one line here. Static type checkers and IDEs cannot see attributes made in a
 loop, so each surface also declares its attributes with a type annotation (no value); the test
@@ -16,6 +20,7 @@ what to add. The surfaces themselves work from the list alone, declared or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..api.models import (
@@ -35,7 +40,29 @@ from ..api.models import (
     UploadLimits,
 )
 
-__all__ = ["KINDS", "KINDS_BY_NAME", "EventKind"]
+__all__ = ["ALIASES", "KINDS", "KINDS_BY_NAME", "VIEWS", "EventKind", "View"]
+
+
+class View(NamedTuple):
+    """A narrower name for part of one kind: the events of that kind for which ``when`` holds.
+
+    Attributes:
+        name: the router decorator (``@router.<name>()``); the official SDK's names.
+        doc: one sentence saying what happened.
+        when: ``when(method, event)``: does this event (typed, came by wire ``method``) belong here?
+    """
+
+    name: str
+    doc: str
+    when: Callable[[str, Any], bool]
+
+
+def by_method(*methods: str) -> Callable[[str, Any], bool]:
+    """A :attr:`View.when` predicate: the event came by one of these wire methods."""
+    def when(method: str, event: Any) -> bool:
+        return method in methods
+    when.__qualname__ = f"by_method{methods!r}"
+    return when
 
 
 class EventKind(NamedTuple):
@@ -47,6 +74,8 @@ class EventKind(NamedTuple):
         model: the typed model the payload is read into (handlers get an instance of it).
         doc: one sentence saying what happened; the signal's and the helpers' docs start with it.
         signal: the attribute of :mod:`trueconf_sync.signals` (default: ``name``).
+        aliases: other router decorator names for the whole kind; the official SDK's name first.
+        views: router decorators for part of the kind (:class:`View`), e.g. one per chat type.
     """
 
     name: str
@@ -54,6 +83,8 @@ class EventKind(NamedTuple):
     model: type[Any]
     doc: str
     signal: str = ""
+    aliases: tuple[str, ...] = ()
+    views: tuple[View, ...] = ()
 
     @property
     def signal_attr(self) -> str:
@@ -64,37 +95,64 @@ class EventKind(NamedTuple):
 #: Every server event kind this library types. Order: the order of the docs and of ``__all__``.
 KINDS: tuple[EventKind, ...] = (
     EventKind("message", ("sendMessage",), Message, "A new message.", signal="message_received"),
-    EventKind("message_edited", ("editMessage",), MessageEdited, "A message was edited."),
-    EventKind("message_removed", ("removeMessage",), MessageRemoved, "A message was deleted."),
+    EventKind("message_edited", ("editMessage",), MessageEdited, "A message was edited.",
+              aliases=("edited_message",)),
+    EventKind("message_removed", ("removeMessage",), MessageRemoved, "A message was deleted.",
+              aliases=("removed_message",)),
     EventKind("chat_created", ("createP2PChat", "createGroupChat", "createChannel", "createFavoritesChat"),
-              Chat, "A chat with the bot appeared (``chat.chat_type`` tells which)."),
-    EventKind("chat_removed", ("removeChat",), ChatRemoved, "A chat was deleted."),
-    EventKind("participant_added", ("addChatParticipant",), ParticipantAdded, "A member was added."),
-    EventKind("participant_removed", ("removeChatParticipant",), ParticipantRemoved, "A member was removed."),
-    EventKind("role_changed", ("changeParticipantRole",), RoleChanged, "A member's role changed."),
-    EventKind("chat_title_changed", ("editChatTitle",), ChatTitleChanged, "A chat was renamed."),
-    EventKind("chat_avatar_changed", ("editChatAvatar",), ChatAvatarChanged, "A chat picture changed."),
-    EventKind("history_cleared", ("clearHistory",), HistoryCleared, "A chat's history was cleared."),
-    EventKind("file_progress", ("uploadFileProgress",), FileProgress, "Upload progress of a subscribed file."),
-    EventKind("upload_limits_changed", ("getFileUploadLimits",), UploadLimits, "New upload limits."),
-    EventKind("button_clicked", ("command",), ButtonClicked, "A command button was clicked."),
+              Chat, "A chat with the bot appeared (``chat.chat_type`` tells which).", views=(
+                  View("created_personal_chat", "A personal (P2P) chat appeared.", by_method("createP2PChat")),
+                  View("created_group_chat", "A group chat with the bot appeared.", by_method("createGroupChat")),
+                  View("created_channel", "A channel with the bot appeared.", by_method("createChannel")),
+                  View("created_favorites_chat", "The bot's Favorites chat appeared.",
+                       by_method("createFavoritesChat")))),
+    EventKind("chat_removed", ("removeChat",), ChatRemoved, "A chat was deleted.", aliases=("removed_chat",)),
+    EventKind("participant_added", ("addChatParticipant",), ParticipantAdded, "A member was added.",
+              aliases=("added_chat_participant",)),
+    EventKind("participant_removed", ("removeChatParticipant",), ParticipantRemoved, "A member was removed.",
+              aliases=("removed_chat_participant",)),
+    EventKind("role_changed", ("changeParticipantRole",), RoleChanged, "A member's role changed.",
+              aliases=("changed_participant_role",)),
+    EventKind("chat_title_changed", ("editChatTitle",), ChatTitleChanged, "A chat was renamed.",
+              aliases=("edited_chat_title",)),
+    EventKind("chat_avatar_changed", ("editChatAvatar",), ChatAvatarChanged, "A chat picture changed.",
+              aliases=("edited_chat_avatar",)),
+    EventKind("history_cleared", ("clearHistory",), HistoryCleared, "A chat's history was cleared.",
+              aliases=("cleared_chat_history",)),
+    EventKind("file_progress", ("uploadFileProgress",), FileProgress, "Upload progress of a subscribed file.",
+              aliases=("uploading_progress",)),
+    EventKind("upload_limits_changed", ("getFileUploadLimits",), UploadLimits, "New upload limits.",
+              aliases=("changed_file_upload_limits",)),
+    EventKind("button_clicked", ("command",), ButtonClicked, "A command button was clicked.",
+              aliases=("callback_query", "button")),
 )
 
 #: ``KINDS`` by name.
 KINDS_BY_NAME: dict[str, EventKind] = {kind.name: kind for kind in KINDS}
 
+#: Every alias -> the name of its kind.
+ALIASES: dict[str, str] = {alias: kind.name for kind in KINDS for alias in kind.aliases}
+
+#: Every view by name -> (its kind's name, the view).
+VIEWS: dict[str, tuple[str, View]] = {view.name: (kind.name, view) for kind in KINDS for view in kind.views}
+
 
 def _check(kinds: tuple[EventKind, ...]) -> None:
     """Fail at import on a list that could not work (duplicate names or wire methods)."""
-    names = [kind.name for kind in kinds]
+    names = [name for kind in kinds for name in (kind.name, *kind.aliases, *(view.name for view in kind.views))]
     methods = [method for kind in kinds for method in kind.methods]
     for label, values in (("name", names), ("wire method", methods)):
         dupes = sorted({value for value in values if values.count(value) > 1})
         if dupes:
             raise RuntimeError(f"event kinds: duplicate {label} {', '.join(dupes)}")
     for kind in kinds:
-        if not kind.name.isidentifier() or kind.name in ("event", "raw") or not kind.methods:
+        own = (kind.name, *kind.aliases, *(view.name for view in kind.views))
+        if not all(name.isidentifier() and name not in _RESERVED for name in own) or not kind.methods:
             raise RuntimeError(f"event kinds: bad entry {kind!r}")
+
+
+#: Router names that are not event kinds (router-only observers and methods).
+_RESERVED = frozenset({"event", "raw", "error", "system_message", "filter", "register", "middleware"})
 
 
 _check(KINDS)

@@ -2,8 +2,9 @@
 
 Both are made from the one list of event kinds (:data:`~trueconf_sync.events.kinds.KINDS`).
 
-Every signal is sent with ``sender=<the Client>`` and two keywords, ``event`` (the typed model)
-and ``method`` (the wire method name), on a dispatcher thread, never on the reader thread.
+Every signal is sent with ``sender=<the Client>`` and the keywords ``event`` (the typed model),
+``method`` (the wire method name) and ``frame`` (the decoded wire frame, as received; do not
+change it), on a dispatcher thread, never on the reader thread. Receivers take ``**kwargs``.
 Connect with ``sender=client`` so two clients in one process do not see each other's events::
 
     from trueconf_sync import signals

@@ -229,21 +229,21 @@ class HandlerWorkers:
         elif self._skip is None or not self._skip(str(method), event):
             name = str(method)
             if spec is not None:
-                ok = self._emit(spec.signal, event, name)
-            ok = self._emit(event_received, event, name) and ok
+                ok = self._emit(spec.signal, event, name, frame)
+            ok = self._emit(event_received, event, name, frame) and ok
         if ok:
             self._remember(message_id)  # a failed one may come back and be handled again
             if self._ack_after:
                 connection.send_ack(frame.get("id"))
 
-    def _emit(self, signal: NamedSignal, event: Any, method: str) -> bool:
+    def _emit(self, signal: NamedSignal, event: Any, method: str, frame: dict[str, Any]) -> bool:
         if not signal.receivers:  # nobody listens (e.g. event_received, usually): skip blinker's lookup
             return True
         ok = True
         sender = self._sender
         for receiver in signal.receivers_for(sender):
             try:
-                receiver(sender, event=event, method=method)
+                receiver(sender, event=event, method=method, frame=frame)
             except Exception:
                 ok = False
                 log.exception("handler %s raised on %s", getattr(receiver, "__qualname__", receiver), signal.name)

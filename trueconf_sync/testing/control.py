@@ -13,9 +13,24 @@ unknown chats/users where noted).
                                             -> ``{chatId, messageId}``; ``to`` = a login or user
                                             id: the P2P chat with that user is used (created)
 ``POST /_fake/users/{login}/chats``         ``{title, members?: [login], type?: "group"|"channel"}``
-                                            -> ``{chatId}``
-``POST /_fake/users/{login}/files``         ``{chatId? | to, name, dataBase64, mimeType?}``
+                                            or ``{type: "p2p", with: login}`` -> ``{chatId}``
+``POST /_fake/users/{login}/files``         ``{chatId? | to, name, dataBase64, mimeType?,
+                                            uploadingSeconds?}`` -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/locations``     ``{chatId? | to, latitude, longitude, title?}``
                                             -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/voice``         ``{chatId? | to, dataBase64, mimeType?, duration?}``
+                                            -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/surveys``       ``{chatId? | to, title, path?, anonymous?}``
+                                            -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/messages/{id}/forward``  ``{chatId? | to}`` -> ``{chatId, messageId}``
+``POST /_fake/users/{login}/messages/{id}/edit``     ``{text, parseMode?}`` -> ``{}``
+``POST /_fake/users/{login}/messages/{id}/remove``   ``{forAll?}`` -> ``{}``
+``POST /_fake/users/{login}/chats/{chatId}/participants``  ``{login, role?, displayHistory?}``
+                                            -> ``{}``; ``.../participants/{member}/remove``,
+                                            ``.../participants/{member}/role`` ``{role}``
+``POST /_fake/users/{login}/chats/{chatId}/title``   ``{title}`` -> ``{}``; ``.../avatar``
+                                            ``{avatarUrl}`` (null removes), ``.../clear``
+                                            ``{forAll?}``, ``.../remove`` ``{}``
 ``POST /_fake/users/{login}/click``         ``{messageId, button}`` -> ``{ids}`` (a ``command``
                                             event; ``button`` = button id or command)
 ``GET  /_fake/users/{login}/inbox``         ``?chatId=`` -> ``[envelope]`` others wrote to the user
@@ -82,6 +97,23 @@ def _field(body: dict[str, Any], key: str, kind: type = str, required: bool = Tr
     if not isinstance(value, kind):
         raise BadRequest(f"{key} must be a {kind.__name__}")
     return value
+
+
+def _number(body: dict[str, Any], key: str, required: bool = True) -> float | None:
+    """A JSON number (not a bool) field, as float."""
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise BadRequest(f"{key} must be a number")
+    return float(value)
+
+
+def _base64(body: dict[str, Any]) -> bytes:
+    try:
+        return base64.b64decode(_field(body, "dataBase64"), validate=True)
+    except binascii.Error as exc:
+        raise BadRequest("dataBase64 is not valid base64") from exc
 
 
 def _guard(handler: Handler) -> Handler:
@@ -176,23 +208,126 @@ def add_routes(app: web.Application, server: FakeTrueConfServer) -> None:
         body, user = await _body(request), server.user(request.match_info["login"])
         members = _field(body, "members", list, required=False) or []
         kind = _field(body, "type", required=False) or "group"
-        if kind not in ("group", "channel"):
-            raise BadRequest("type must be group or channel")
+        if kind not in ("group", "channel", "p2p"):
+            raise BadRequest("type must be group, channel or p2p")
+        if kind == "p2p":
+            return web.json_response({"chatId": user.p2p_chat_with(_field(body, "with"))})
         create = user.create_channel if kind == "channel" else user.create_group_chat
         return web.json_response({"chatId": create(_field(body, "title"), [str(m) for m in members])})
 
     @route("POST", "/users/{login}/files")
     async def send_file(request: web.Request) -> web.StreamResponse:
         body, login = await _body(request), request.match_info["login"]
-        try:
-            data = base64.b64decode(_field(body, "dataBase64"), validate=True)
-        except binascii.Error as exc:
-            raise BadRequest("dataBase64 is not valid base64") from exc
+        data = _base64(body)
         chat_id = chat_for(login, body)
         message_id = server.user(login).send_file(chat_id, _field(body, "name"), data,
                                                   _field(body, "mimeType", required=False)
-                                                  or "application/octet-stream")
+                                                  or "application/octet-stream",
+                                                  _number(body, "uploadingSeconds", required=False))
         return web.json_response({"chatId": chat_id, "messageId": message_id})
+
+    @route("POST", "/users/{login}/locations")
+    async def send_location(request: web.Request) -> web.StreamResponse:
+        body, login = await _body(request), request.match_info["login"]
+        latitude, longitude = _number(body, "latitude"), _number(body, "longitude")
+        chat_id = chat_for(login, body)
+        message_id = server.user(login).send_location(chat_id, latitude or 0.0, longitude or 0.0,
+                                                      _field(body, "title", required=False) or "")
+        return web.json_response({"chatId": chat_id, "messageId": message_id})
+
+    @route("POST", "/users/{login}/voice")
+    async def send_voice(request: web.Request) -> web.StreamResponse:
+        body, login = await _body(request), request.match_info["login"]
+        data = _base64(body)
+        duration = _field(body, "duration", int, required=False)
+        chat_id = chat_for(login, body)
+        message_id = server.user(login).send_voice(chat_id, data, _field(body, "mimeType", required=False)
+                                                   or "audio/ogg", 1 if duration is None else duration)
+        return web.json_response({"chatId": chat_id, "messageId": message_id})
+
+    @route("POST", "/users/{login}/surveys")
+    async def send_survey(request: web.Request) -> web.StreamResponse:
+        body, login = await _body(request), request.match_info["login"]
+        title = _field(body, "title")
+        anonymous = _field(body, "anonymous", bool, required=False) or False
+        chat_id = chat_for(login, body)
+        message_id = server.user(login).send_survey(chat_id, title, _field(body, "path", required=False)
+                                                    or "survey", anonymous)
+        return web.json_response({"chatId": chat_id, "messageId": message_id})
+
+    @route("POST", "/users/{login}/messages/{message_id}/forward")
+    async def forward(request: web.Request) -> web.StreamResponse:
+        body, login = await _body(request), request.match_info["login"]
+        chat_id = chat_for(login, body)
+        message_id = server.user(login).forward_message(request.match_info["message_id"], chat_id)
+        return web.json_response({"chatId": chat_id, "messageId": message_id})
+
+    @route("POST", "/users/{login}/messages/{message_id}/edit")
+    async def edit(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        server.user(request.match_info["login"]).edit_message(
+            request.match_info["message_id"], _field(body, "text"), _field(body, "parseMode", required=False) or "text")
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/messages/{message_id}/remove")
+    async def remove(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        for_all = _field(body, "forAll", bool, required=False)
+        server.user(request.match_info["login"]).remove_message(request.match_info["message_id"],
+                                                                 True if for_all is None else for_all)
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/participants")
+    async def add_participant(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        history = _field(body, "displayHistory", bool, required=False)
+        server.user(request.match_info["login"]).add_participant(
+            request.match_info["chat_id"], _field(body, "login"), _field(body, "role", required=False) or "user",
+            True if history is None else history)
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/participants/{member}/remove")
+    async def remove_participant(request: web.Request) -> web.StreamResponse:
+        await _body(request)
+        server.user(request.match_info["login"]).remove_participant(request.match_info["chat_id"],
+                                                                     request.match_info["member"])
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/participants/{member}/role")
+    async def change_role(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        server.user(request.match_info["login"]).change_role(request.match_info["chat_id"],
+                                                              request.match_info["member"], _field(body, "role"))
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/title")
+    async def rename(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        server.user(request.match_info["login"]).rename_chat(request.match_info["chat_id"], _field(body, "title"))
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/avatar")
+    async def avatar(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        if "avatarUrl" not in body:
+            raise BadRequest("avatarUrl must be a str (or null to remove the picture)")
+        server.user(request.match_info["login"]).set_chat_avatar(
+            request.match_info["chat_id"], _field(body, "avatarUrl", required=False))
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/clear")
+    async def clear(request: web.Request) -> web.StreamResponse:
+        body = await _body(request)
+        for_all = _field(body, "forAll", bool, required=False)
+        server.user(request.match_info["login"]).clear_history(request.match_info["chat_id"],
+                                                                True if for_all is None else for_all)
+        return web.json_response({})
+
+    @route("POST", "/users/{login}/chats/{chat_id}/remove")
+    async def remove_chat(request: web.Request) -> web.StreamResponse:
+        await _body(request)
+        server.user(request.match_info["login"]).remove_chat(request.match_info["chat_id"])
+        return web.json_response({})
 
     @route("POST", "/users/{login}/click")
     async def click(request: web.Request) -> web.StreamResponse:

@@ -485,15 +485,19 @@ def get_file_info(ctx: Context, payload: dict[str, Any]) -> Any:
 
 
 def subscribe_file_progress(ctx: Context, payload: dict[str, Any]) -> Any:
-    """§3.26: a READY file gets one final progress event at once (before the response)."""
+    """§3.26: a READY file gets one final progress event at once (before the response).
+
+    ``result`` says whether a subscription was made, and for an UPLOADING or READY file one is
+    (kept like an uploading file's after it finished), so ``unsubscribeFileProgress`` answers
+    true for it afterwards: the two answers agree.
+    """
     stored = _stored_file(ctx, payload)
-    if stored.ready_state == READY_UPLOADING:
-        ctx.core.progress_subscribers.setdefault(stored.file_id, set()).add(ctx.session)
-        return {"result": True}
+    if stored.ready_state not in (READY_UPLOADING, READY):
+        return {"result": False}
+    ctx.core.progress_subscribers.setdefault(stored.file_id, set()).add(ctx.session)
     if stored.ready_state == READY:
         ctx.session.push("uploadFileProgress", {"fileId": stored.file_id, "progress": stored.size})
-        return {"result": True}
-    return {"result": False}
+    return {"result": True}
 
 
 def unsubscribe_file_progress(ctx: Context, payload: dict[str, Any]) -> Any:

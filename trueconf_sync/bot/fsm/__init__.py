@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from .context import FSMContext
+from .keys import DefaultKeyBuilder, KeyBuilder
 from .memory import MemoryStorage
 from .sqlite import SQLiteStorage
 from .state import State, StateFilter, StatesGroup, any_state, default_state
-from .storage import KeyStrategy, Storage, StorageKey
+from .storage import DEFAULT_DESTINY, FSMStrategy, KeyStrategy, Storage, StorageKey
 
 __all__ = [
+    "DEFAULT_DESTINY",
+    "DefaultKeyBuilder",
     "FSMContext",
+    "FSMStrategy",
+    "KeyBuilder",
     "KeyStrategy",
     "MemoryStorage",
     "SQLiteStorage",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .state import State
-from .storage import Storage, StorageKey
+from .storage import DEFAULT_DESTINY, Storage, StorageKey
 
 __all__ = ["FSMContext"]
 
@@ -19,12 +19,23 @@ class FSMContext:
         key: which dialog.
     """
 
+    storage: Storage
+    key: StorageKey
+
     def __init__(self, storage: Storage, key: StorageKey) -> None:
         self.storage = storage
         self.key = key
 
     def __repr__(self) -> str:
-        return f"<FSMContext chat={self.key.chat_id!r} user={self.key.user_id!r}>"
+        destiny = "" if self.key.destiny == DEFAULT_DESTINY else f" destiny={self.key.destiny!r}"
+        return f"<FSMContext chat={self.key.chat_id!r} user={self.key.user_id!r}{destiny}>"
+
+    def with_destiny(self, destiny: str) -> FSMContext:
+        """The parallel dialog named ``destiny`` of the same bot, chat and user (same storage)."""
+        if not isinstance(destiny, str) or not destiny:
+            raise ValueError("destiny must be a non-empty str")
+        key = self.key
+        return FSMContext(self.storage, StorageKey(key.bot_id, key.chat_id, key.user_id, destiny))
 
     def get_state(self) -> str | None:
         """The current state name (``"Group:state"``), or None."""

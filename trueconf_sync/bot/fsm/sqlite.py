@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .storage import Storage, StorageKey, check_json
+from .storage import DEFAULT_DESTINY, Storage, StorageKey, check_json
 
 __all__ = ["SQLiteStorage"]
 
@@ -69,19 +69,26 @@ class SQLiteStorage(Storage):
                 raise
             db.execute("COMMIT")
 
+    @staticmethod
+    def _bot_column(key: StorageKey) -> str:
+        # A destiny other than the default shares the bot_id column ("bot\x1fdestiny"), so files
+        # written before destinies existed keep their primary key and stay readable.
+        return key.bot_id if key.destiny == DEFAULT_DESTINY else f"{key.bot_id}\x1f{key.destiny}"
+
     def _row(self, db: sqlite3.Connection, key: StorageKey) -> tuple[str | None, str] | None:
         row: tuple[str | None, str] | None = db.execute(
             "SELECT state, data FROM fsm WHERE bot_id=? AND chat_id=? AND user_id=?",
-            (key.bot_id, key.chat_id, key.user_id)).fetchone()
+            (self._bot_column(key), key.chat_id, key.user_id)).fetchone()
         return row
 
     def _write(self, db: sqlite3.Connection, key: StorageKey, state: str | None, data: str) -> None:
         if state is None and data == "{}":
             db.execute("DELETE FROM fsm WHERE bot_id=? AND chat_id=? AND user_id=?",
-                       (key.bot_id, key.chat_id, key.user_id))
+                       (self._bot_column(key), key.chat_id, key.user_id))
         else:
             db.execute("INSERT OR REPLACE INTO fsm (bot_id, chat_id, user_id, state, data, updated) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", (key.bot_id, key.chat_id, key.user_id, state, data, time.time()))
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (self._bot_column(key), key.chat_id, key.user_id, state, data, time.time()))
 
     def get_state(self, key: StorageKey) -> str | None:
         """The state name, or None."""

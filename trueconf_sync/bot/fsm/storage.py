@@ -48,6 +48,7 @@ Plugging in Redis (sketch; needs the ``redis`` package)::
 
 from __future__ import annotations
 
+import enum
 import json
 from abc import abstractmethod
 from collections.abc import Mapping
@@ -55,29 +56,47 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["KeyStrategy", "Storage", "StorageKey", "check_json", "make_key"]
+__all__ = ["DEFAULT_DESTINY", "FSMStrategy", "KeyStrategy", "Storage", "StorageKey", "check_json", "make_key"]
 
-#: How events map to keys: one dialog per user in each chat (default), one per chat shared by its
-#: members, or one per user across all chats.
-KeyStrategy = Literal["user_in_chat", "chat", "global_user"]
+
+class FSMStrategy(str, enum.Enum):
+    """How events map to keys (the official SDK's names; the plain strings work too)."""
+
+    #: One dialog per user in each chat (the default).
+    USER_IN_CHAT = "user_in_chat"
+    #: One dialog per chat, shared by its members.
+    CHAT = "chat"
+    #: One dialog per user across all chats.
+    GLOBAL_USER = "global_user"
+
+
+#: ``"user_in_chat"``, ``"chat"``, ``"global_user"`` or the :class:`FSMStrategy` member.
+KeyStrategy = Literal["user_in_chat", "chat", "global_user"] | FSMStrategy
+
+#: The destiny of the dialog every handler's ``state`` is (other destinies: parallel dialogs).
+DEFAULT_DESTINY = "default"
 
 
 @attrs.frozen
 class StorageKey:
-    """Where one dialog is stored: the bot's id, the chat and the user (``""`` when not applicable)."""
+    """Where one dialog is stored: the bot's id, the chat and the user (``""`` when not applicable),
+    and its ``destiny`` (a name for a second, independent dialog under the same bot/chat/user)."""
 
     bot_id: str
     chat_id: str
     user_id: str
+    destiny: str = DEFAULT_DESTINY
 
 
-def make_key(strategy: KeyStrategy, bot_id: str, chat_id: str, user_id: str) -> StorageKey:
+def make_key(strategy: KeyStrategy, bot_id: str, chat_id: str, user_id: str,
+             destiny: str = DEFAULT_DESTINY) -> StorageKey:
     """The key of an event under ``strategy``; a user-less event (``user_id=""``) gets the chat's slot."""
-    if strategy == "chat" or not user_id:
-        return StorageKey(bot_id, chat_id, "")
-    if strategy == "global_user":
-        return StorageKey(bot_id, "", user_id)
-    return StorageKey(bot_id, chat_id, user_id)
+    strategy = FSMStrategy(strategy)
+    if strategy is FSMStrategy.CHAT or not user_id:
+        return StorageKey(bot_id, chat_id, "", destiny)
+    if strategy is FSMStrategy.GLOBAL_USER:
+        return StorageKey(bot_id, "", user_id, destiny)
+    return StorageKey(bot_id, chat_id, user_id, destiny)
 
 
 def check_json(data: Mapping[str, Any]) -> str:
