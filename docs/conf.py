@@ -8,7 +8,6 @@ Build (warnings are errors, as in CI)::
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from typing import Any
@@ -47,6 +46,15 @@ html_theme_options = {
 }
 
 
+def _drop_type_docstrings(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """A constant without a doc comment would show its type's docstring (``dict``'s...): show none."""
+    type_doc = getattr(type(obj), "__doc__", None)
+    if what in ("data", "attribute") and lines and isinstance(type_doc, str):
+        if [line.strip() for line in lines if line.strip()] == \
+                [line.strip() for line in type_doc.splitlines() if line.strip()]:
+            lines[:] = []
+
+
 def setup(app: Any) -> None:
     """Document the client's API methods (descriptors, not functions) as methods with signatures."""
     from sphinx.ext.autodoc import MethodDocumenter
@@ -67,9 +75,8 @@ def setup(app: Any) -> None:
             return isinstance(member, (ApiMethod, FileMethod))
 
         def format_args(self, **kwargs: Any) -> str:
-            signature = self.object.__signature__
-            if isinstance(self.object, ApiMethod):  # the builder returns the payload; the docstring tells the result
-                signature = signature.replace(return_annotation=inspect.Signature.empty)
-            return stringify_signature(signature, **kwargs)
+            # The signature of the bound method (no ``self``), with the parsed result's type.
+            return stringify_signature(self.object.bound_signature, **kwargs)
 
     app.add_autodocumenter(ApiMethodDocumenter)
+    app.connect("autodoc-process-docstring", _drop_type_docstrings)

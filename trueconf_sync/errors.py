@@ -12,6 +12,8 @@
     ├── BlockingCallError         a blocking call on the reader thread (also a RuntimeError)
     └── ProtocolError             the server answered something that does not follow the protocol
 
+    EventLoopBlockingWarning      a RuntimeWarning: a blocking call from a thread running an asyncio loop
+
 Bad arguments raise the builtin ``ValueError`` / ``TypeError`` naming the argument, before anything
 is sent.
 """
@@ -28,6 +30,7 @@ __all__ = [
     "BlockingCallError",
     "ClientClosedError",
     "ConnectionLostError",
+    "EventLoopBlockingWarning",
     "ProtocolError",
     "RequestTimeoutError",
     "TLSError",
@@ -200,6 +203,16 @@ class BlockingCallError(TrueConfError, RuntimeError):
 
     This happens in ``Future.add_done_callback`` callbacks, which run on the reader thread: use the
     non-blocking ``.future(...)`` form there, or do the work in a handler.
+    """
+
+
+class EventLoopBlockingWarning(RuntimeWarning):
+    """A blocking method was called from a thread that runs an asyncio event loop.
+
+    The call works, but the loop (every other request of an async web app) stands still until the
+    answer comes. Await the method's awaitable form instead: ``await client.send_message.aio(...)``.
+    Issued once per process; silence it with ``warnings.filterwarnings("ignore",
+    category=EventLoopBlockingWarning)``.
     """
 
 

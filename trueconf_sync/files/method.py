@@ -4,7 +4,9 @@ A file method is written as a *prepare* function: it checks the arguments (raisi
 anything is sent) and returns a :class:`Job` holding the transfer. ``client.send_file(...)`` runs
 the job on the calling thread; ``client.send_file.future(...)`` checks the arguments at once, then
 runs the job on the client's small worker pool (:data:`~.state.MAX_FILE_WORKERS` threads,
-stopped by ``client.close()``) and returns a ``concurrent.futures.Future`` of the same result.
+stopped by ``client.close()``) and returns a ``concurrent.futures.Future`` of the same result;
+``await client.send_file.aio(...)`` awaits that future from asyncio code. The forms, their
+signatures and the event-loop warning are the API methods' (:class:`~trueconf_sync.api.method.BoundForms`).
 
 The descriptor works on any :class:`~trueconf_sync.core.protocols.HasCore` (the client): it
 reaches the client only through ``client.core``.
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from ..api.method import BoundForms, warn_if_event_loop
 from ..core.protocols import ClientCore, HasCore
 from ..errors import BlockingCallError, ClientClosedError
 from .state import state_of
@@ -56,13 +59,19 @@ class FileMethod(Generic[Owner, P, R]):
     def __init__(self, prepare: Callable[Concatenate[Owner, P], Job[R]]) -> None:
         self.prepare = prepare
         self.name = prepare.__name__
-        functools.update_wrapper(self, prepare)  # type: ignore[arg-type]
+        functools.update_wrapper(self, prepare)
         signature = inspect.signature(prepare)
         returns = signature.return_annotation
         if isinstance(returns, str) and returns.startswith("Job[") and returns.endswith("]"):
             returns = returns[4:-1]
-        self.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:],
-                                               return_annotation=returns)
+        #: The signature of the bound method (no ``self``); the class attribute's keeps ``self``.
+        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:],
+                                                 return_annotation=returns)
+        self.__signature__ = signature.replace(return_annotation=returns)
+
+    def __call__(self, owner: Owner, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """``Client.send_file(client, ...)``: the blocking call, as for a plain method."""
+        return self.__get__(owner)(*args, **kwargs)
 
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> FileMethod[Owner, P, R]: ...
@@ -79,8 +88,8 @@ class FileMethod(Generic[Owner, P, R]):
         return f"<FileMethod {self.name}>"
 
 
-class BoundFileMethod(Generic[Owner, P, R]):
-    """A file method bound to a client: call it to block, or use :meth:`future`."""
+class BoundFileMethod(BoundForms[P, R], Generic[Owner, P, R]):
+    """A file method bound to a client: call it to block, use :attr:`future` or await :attr:`aio`."""
 
     def __init__(self, owner: Owner, method: FileMethod[Owner, P, R]) -> None:
         self._owner = owner
@@ -88,17 +97,29 @@ class BoundFileMethod(Generic[Owner, P, R]):
         self._method = method
         self.__doc__ = method.__doc__
         self.__name__ = method.name
-        self.__signature__ = method.__signature__
+        self.__qualname__ = f"{type(owner).__qualname__}.{method.name}"
+        self.__module__ = type(owner).__module__
+        self.__wrapped__ = method.prepare
+        self.__signature__ = method.bound_signature
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Do the transfer on this thread and return its result (see the method's docstring)."""
+        warn_if_event_loop(f"client.{self._method.name}", f"client.{self._method.name}.aio")
         if self._core.is_reader_thread():
             raise BlockingCallError(f"blocking {self._method.name} on the connection's reader thread would "
                                     "deadlock; use the non-blocking .future(...) form in Future callbacks")
         job = self._method.prepare(self._owner, *args, **kwargs)
         return job()
 
-    def future(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+    def _make_future(self) -> Callable[P, Future[R]]:
+        submit = self._submit
+
+        def future(*args: P.args, **kwargs: P.kwargs) -> Future[R]:
+            return submit(*args, **kwargs)
+
+        return future
+
+    def _submit(self, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
         """Check the arguments now, run the transfer on the client's file worker pool; return its Future.
 
         Argument errors are raised here, at once. The future fails with the exceptions the blocking

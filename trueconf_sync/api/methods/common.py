@@ -38,6 +38,7 @@ def as_(cls: type[T]) -> Callable[[Any], T]:
         return converter.structure(_object(payload), cls)
 
     parse.__name__ = f"parse_{cls.__name__}"
+    parse.__annotations__["return"] = cls  # the method's result type, shown in its signature
     return parse
 
 
@@ -52,6 +53,7 @@ def key(name: str, cls: type[T]) -> Callable[[Any], T]:
     def parse(payload: Any) -> T:
         return converter.structure(_object(payload).get(name), cls)
 
+    parse.__annotations__["return"] = cls  # the method's result type, shown in its signature
     return parse
 
 
@@ -69,6 +71,7 @@ def list_of(name: str, cls: type[T], make: Callable[[Iterable[T]], list[T]] = li
         return make(converter.structure(item, cls) for item in items)
 
     parse.__name__ = f"parse_{name}"
+    parse.__annotations__["return"] = make if isinstance(make, type) and make is not list else list[cls]  # type: ignore[valid-type]
     return parse
 
 
