@@ -15,9 +15,7 @@ with the same settings never helps. Everything else is :class:`ConnectionLostErr
 from __future__ import annotations
 
 import errno
-import http.client
 import socket
-import ssl
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -76,6 +74,8 @@ def _bad_status_types() -> tuple[type[BaseException], ...]:
 
 
 def _closed_types() -> tuple[type[BaseException], ...]:
+    import http.client  # a cold path: failures only (http.client pulls in ssl and email)
+
     found: list[type[BaseException]] = [http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
                                         http.client.BadStatusLine]
     try:
@@ -113,6 +113,8 @@ def unreachable(exc: BaseException, url: str, what: str, timeout: float | None =
     an upload halfway has the right scheme (the caller's own words fit better then).
     The message is one line: ``<what>: cannot reach <scheme>://<host>:<port>: <reason>; <what to try>``.
     """
+    import ssl  # a cold path: only failures get here, and a client of a ws:// server never needs ssl
+
     scheme, host, port = describe_address(url)
     where = f"{what}: cannot reach {scheme}://{host}:{port}"
     found = find_cause(exc, ssl.SSLError)
