@@ -32,7 +32,6 @@ import os
 import stat
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -78,6 +77,8 @@ def parse_server(server: Any, port: int | None, https: bool) -> tuple[str, int, 
         raise TypeError("server must be a non-empty host name or IP address (str)")
     server = server.strip()
     if "://" in server:
+        from urllib.parse import urlsplit  # (only for URLs; urllib.parse is not loaded with the client)
+
         parts = urlsplit(server)
         if parts.scheme not in ("http", "https", "ws", "wss"):
             raise ValueError(f"server: unsupported scheme {parts.scheme!r} (use https or http)")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import errno
 import socket
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from ..errors import ConnectionLostError, TLSError, seconds
 from .tls import tls_failure
@@ -32,6 +31,8 @@ _PLAIN_PORT, _TLS_PORT = 4309, 443  # PROTOCOL §1.1: the Bridge speaks plain HT
 
 def describe_address(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of ``url``; ws/wss are shown as http/https (what users configure)."""
+    from urllib.parse import urlsplit  # (failures and HTTP only)
+
     parts = urlsplit(url)
     scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme.lower() or "http")
     try:
