@@ -35,6 +35,7 @@ from blinker import NamedSignal
 
 from . import __version__
 from .api.conveniences import ConvenienceMethods
+from .api.loading import LOADED, bind_client, load_models
 from .api.methods import ApiMethods
 from .api.methods.common import load_parsers
 from .config import MAX_SECONDS, ClientConfig
@@ -56,7 +57,7 @@ from .transport.tls import Verify
 if TYPE_CHECKING:
 
     from .api.activity import ChatActivityKeeper
-    from .api.models import AuthInfo, Message, SentMessage
+    from .api.models import AuthInfo, SentMessage
     from .api.serverinfo import ServerInfo
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
@@ -162,14 +163,13 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
             max_pending_calls=max_pending_calls,
         )
         self._name = f"trueconf-{next(_ids)}"
-        # sys.version's first word is platform.python_version() (platform is not worth importing for it)
-        self.user_agent = f"trueconf_sync/{__version__} (Python/{sys.version.split()[0]})"
+        self.user_agent = f"trueconf_sync/{__version__} (Python/{sys.version.split()[0]})"  # (no platform import)
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
         self._distributor: EventDistributor | None = None
         hooks = Hooks(self._make_dispatcher, _parse_auth, self._on_request, self._on_reconnected,
                       self._on_closed)
         self._sup = Supervisor(config, self._name, self.user_agent, Lifecycle(self._name, self._announce), hooks)
-        self._requests = RequestPath(self._sup, self, lambda result: _bind_client(result, self))
+        self._requests = RequestPath(self._sup, self, lambda result: bind_client(result, self))
         self._services = CoreServices(self._sup, self._requests)
         self._core: ClientCore = self._services  # (mypy checks it against the Protocol)
         _LIVE_CLIENTS.add(self)
@@ -441,9 +441,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         self._requests.forget_subscriptions()
 
     def _make_dispatcher(self) -> Dispatcher:
-        # On the thread that connects, before any reader thread exists: the models and the converter
-        # load here (they are not imported with the client), so no parser ever imports on a reader.
-        _load_models()
+        load_models()  # on the connecting thread, before a reader exists (see api/loading.py)
         if self._distributor is not None:
             return self._distributor.make_dispatcher(self, self._handler_workers)
         return self._handler_workers(self._sup.config.ack == "after_handling")
@@ -475,7 +473,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     def _is_own_message(self, method: str, event: Any) -> bool:
         # Only chat messages of its own are skipped: a system envelope (type < 200, e.g. "history
         # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
-        if method != "sendMessage" or not isinstance(event, _loaded.message) or event.is_system:
+        if method != "sendMessage" or not isinstance(event, LOADED.message) or event.is_system:
             return False
         me = self.user_id
         return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]
@@ -505,35 +503,6 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-class _Loaded:
-    """What the client needs from the models, imported at its first connect (:func:`_load_models`)."""
-
-    bind: Callable[[Any, Any], Any] | None = None
-    message: type[Message] | tuple[()] = ()  # isinstance(x, ()) is False until the models are loaded
-
-
-_loaded = _Loaded()
-
-
-def _load_models() -> None:
-    """Import the models, the converter and ``bind_client`` (once; then a no-op)."""
-    if _loaded.bind is None:
-        load_parsers()
-        from .api.models import Message
-        from .api.models.binding import bind_client
-
-        _loaded.message = Message
-        _loaded.bind = bind_client
-
-
-def _bind_client(result: Any, client: Client) -> Any:
-    """Attach ``client`` to the messages in ``result`` (``message.reply(...)``)."""
-    if _loaded.bind is None:
-        _load_models()
-    assert _loaded.bind is not None
-    return _loaded.bind(result, client)
 
 
 def _parse_auth(payload: Any) -> AuthInfo:
