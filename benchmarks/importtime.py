@@ -10,7 +10,8 @@ times (default 10) and prints, as medians over the runs:
 * the modules with the largest self time, and how many modules were imported.
 
 ``--library DIR`` measures the package found in ``DIR`` (e.g. a ``git archive`` of an older
-commit). ``--json`` prints one JSON object instead of the text report.
+commit); ``--against DIR`` interleaves runs of that package, of this one, of ``import websocket``
+and of ``pass`` (a fair before/after on a shared machine). ``--json`` prints JSON instead.
 """
 
 from __future__ import annotations
@@ -70,6 +71,25 @@ def measure(statement: str = STATEMENT, runs: int = 10, cwd: str | None = None) 
             "top_self_ms": [[name, round(ms, 2)] for ms, name in top]}
 
 
+def compare(statement: str, runs: int, before: str) -> dict[str, dict[str, float]]:
+    """Interleaved runs of ``statement`` with the package of ``before`` and with this one, and of
+    ``import websocket`` and ``pass``: on a shared machine, each round sees the same load."""
+    sides = {"before": (statement, before), "after": (statement, None),
+             "import websocket": ("import websocket", None), "pass": ("pass", None)}
+    walls: dict[str, list[float]] = {name: [] for name in sides}
+    sums: dict[str, list[float]] = {name: [] for name in sides}
+    for what, where in sides.values():
+        one_run(what, where)  # bytecode caches
+    for _ in range(runs):
+        for name, (what, where) in sides.items():
+            wall, selfs = one_run(what, where)
+            walls[name].append(wall)
+            sums[name].append(sum(selfs.values()) / 1000)
+    return {name: {"wall_ms": round(statistics.median(walls[name]), 1), "wall_min_ms": round(min(walls[name]), 1),
+                   "self_sum_ms": round(statistics.median(sums[name]), 1),
+                   "self_sum_min_ms": round(min(sums[name]), 1)} for name in sides}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.importtime", description=__doc__.splitlines()[0])
@@ -77,8 +97,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--library", type=Path, help="directory holding another trueconf_sync package")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--against", type=Path, help="interleave runs with the package in this directory")
     args = parser.parse_args(argv)
     cwd = str(args.library.resolve()) if args.library else None
+    if args.against:
+        compared = compare(args.statement, args.runs, str(args.against.resolve()))
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(json.dumps(compared) if args.json else "\n".join(
+            [f"{args.statement!r}, {args.runs} interleaved rounds (load average {load:.2f}); medians (min):"]
+            + [f"  {name:<16} wall {v['wall_ms']:7.1f} ({v['wall_min_ms']:.1f}) ms   self sum "
+               f"{v['self_sum_ms']:7.1f} ({v['self_sum_min_ms']:.1f}) ms" for name, v in compared.items()]))
+        return 0
     result = measure(args.statement, args.runs, cwd)
     if args.json:
         print(json.dumps(result))
