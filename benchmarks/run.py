@@ -53,12 +53,21 @@ ROWS = [
     Row("bulk send_messages vs pipelined", "pipelined", "rate", "msg/s", "ratio>=", 0.8),
     Row("inbound: parsed, handled, acked", "inbound", "rate", "ev/s", "ratio>=", 1.0),
     Row("python -c 'import ...'", "footprint", "import_ms", "ms", "max", 100.0),
-    Row("... 'from trueconf_sync import Client'", "footprint", "import_client_ms", "ms", "info", 0.0),
+    Row("... 'from trueconf_sync import Client'", "footprint", "import_client_ms", "ms", "max", 100.0),
+    Row("... the same, sum of -X importtime self times", "footprint", "import_client_self_ms", "ms", "info", 0.0),
     Row("connected idle process RSS", "footprint", "rss_mib", "MiB", "max", 40.0),
+    Row("peak RSS: sequential client", "sequential", "peak_rss_mib", "MiB", "max", 35.0),
+    Row("peak RSS: bulk client", "pipelined", "peak_rss_mib", "MiB", "max", 35.0),
+    Row("peak RSS: inbound client", "inbound", "peak_rss_mib", "MiB", "max", 35.0),
+    Row("N clients: threads per client", "clients", "threads_per_client", "threads", "max", 1.2),
+    Row("N clients: RSS per idle client", "clients", "rss_per_client_mib", "MiB", "max", 0.25),
+    Row("N clients: RSS per client after traffic", "clients", "rss_per_client_after_mib", "MiB", "info", 0.0),
+    Row("N clients: sends + events not completed", "clients", "failed", "", "max", 0.0),
 ]
 
-#: per scenario: the work per side in a full and in a smoke round
-COUNTS = {"sequential": (5000, 50), "pipelined": (20000, 200), "inbound": (10000, 200), "footprint": (0, 0)}
+#: per scenario: the work per side in a full and in a smoke round (clients: connected clients)
+COUNTS = {"sequential": (5000, 50), "pipelined": (20000, 200), "inbound": (10000, 200), "footprint": (0, 0),
+          "clients": (100, 10)}
 
 
 def free_port() -> int:
@@ -201,6 +210,8 @@ def cpu_shares(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> dict[str, 
 def _fmt(value: float | None) -> str:
     if value is None:
         return "-"
+    if value and abs(value) < 1:
+        return f"{value:.3f}"  # per-client figures (threads, MiB)
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
@@ -251,7 +262,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="run trueconf_sync without orjson even when it is installed")
     parser.add_argument("--library", type=Path, help="directory holding another trueconf_sync package to measure")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--clients", type=int, metavar="N",
+                        help=f"clients of the 'clients' scenario (default {COUNTS['clients'][0]})")
     args = parser.parse_args(argv)
+    if args.clients is not None:
+        if args.clients < 1:
+            parser.error("--clients must be at least 1")
+        COUNTS["clients"] = (args.clients, args.clients)
     scenarios = args.scenario or list(SCENARIOS)
     rounds_wanted = 1 if args.smoke else max(1, args.rounds)
     started = time.monotonic()
@@ -269,7 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             result: dict[str, dict[str, dict[str, Any]]] = {}
             for scenario in scenarios:
                 full, smoke = COUNTS[scenario]
-                count = smoke if args.smoke else max(1, int(full * args.scale))
+                scale = 1.0 if scenario == "clients" else args.scale  # (a number of clients, not of work)
+                count = smoke if args.smoke else max(1, int(full * scale))
                 setup = Setup(host="127.0.0.1", port=server.port, token=server.token, chat_id=server.chat_id,
                               count=count, server=args.server, server_pid=server.proc.pid, window=args.window,
                               warmup=10 if args.smoke else 200,

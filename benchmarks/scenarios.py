@@ -89,7 +89,8 @@ class Meter:
 
 
 def _rate(count: int, meter: Meter, **more: Any) -> Figures:
-    return {"rate": count / max(meter.elapsed, 1e-9), "count": count, **meter.figures, **more}
+    return {"rate": count / max(meter.elapsed, 1e-9), "count": count, **meter.figures,
+            "peak_rss_mib": round(_rss_mib()[1], 1), **more}
 
 
 def _percentiles(samples: list[float]) -> Figures:
@@ -300,12 +301,24 @@ def ours_inbound(setup: Setup) -> Figures:
 
 
 def _import_ms(module: str, runs: int, cwd: str | None = None) -> float:
+    """Median wall time of ``python -c "import <module>"`` (or of a ``from ... import`` statement)."""
+    statement = module if module.startswith("from ") else f"import {module}"
+    # bytecode caches are used and written, as for an installed package (see benchmarks.importtime)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", statement], check=True, cwd=cwd, env=env)  # (writes them)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=cwd)
+        subprocess.run([sys.executable, "-c", statement], check=True, cwd=cwd, env=env)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def _import_self_ms(statement: str, runs: int, cwd: str | None = None) -> float:
+    """Median sum of the ``-X importtime`` self times of ``statement`` (steadier under load)."""
+    from .importtime import one_run
+
+    return statistics.median(sum(one_run(statement, cwd)[1].values()) / 1000 for _ in range(runs))
 
 
 def _rss_mib() -> tuple[float, float]:
@@ -324,11 +337,14 @@ def raw_footprint(setup: Setup) -> Figures:
     runs = int(setup.extra.get("import_runs", 5))
     interpreter = _import_ms("sys", runs)
     import_ms = _import_ms("websocket", runs)
+    import_self = _import_self_ms("import websocket", runs)
     ws = _raw_connect(setup)
+    _raw_roundtrip(ws, 2, setup.chat_id, "footprint")
     time.sleep(0.3)
     rss, peak = _rss_mib()
     ws.close()
     return {"import_ms": round(import_ms, 1), "import_client_ms": round(import_ms, 1),
+            "import_client_self_ms": round(import_self, 1),
             "interpreter_ms": round(interpreter, 1), "rss_mib": round(rss, 1), "peak_rss_mib": round(peak, 1)}
 
 
@@ -337,13 +353,19 @@ def ours_footprint(setup: Setup) -> Figures:
     runs = int(setup.extra.get("import_runs", 5))
     interpreter = _import_ms("sys", runs)
     import_ms = _import_ms("trueconf_sync", runs, setup.extra.get("library"))
-    client_ms = _import_ms("trueconf_sync.client", runs, setup.extra.get("library"))
-    with _client(setup):
+    client_ms = _import_ms("from trueconf_sync import Client", runs, setup.extra.get("library"))
+    client_self = _import_self_ms("from trueconf_sync import Client", runs, setup.extra.get("library"))
+    with _client(setup) as client:
+        client.send_message(setup.chat_id, "footprint")  # connected, and one call parsed
         time.sleep(0.3)
         rss, peak = _rss_mib()
     return {"import_ms": round(import_ms, 1), "import_client_ms": round(client_ms, 1),
+            "import_client_self_ms": round(client_self, 1),
             "interpreter_ms": round(interpreter, 1), "rss_mib": round(rss, 1), "peak_rss_mib": round(peak, 1)}
 
+
+# (at the end: that module uses the helpers above)
+from .many_clients import ours_clients, raw_clients  # noqa: E402
 
 #: scenario name -> (raw, ours)
 SCENARIOS: dict[str, tuple[Callable[[Setup], Figures], Callable[[Setup], Figures]]] = {
@@ -351,4 +373,5 @@ SCENARIOS: dict[str, tuple[Callable[[Setup], Figures], Callable[[Setup], Figures
     "pipelined": (raw_pipelined, ours_pipelined),
     "inbound": (raw_inbound, ours_inbound),
     "footprint": (raw_footprint, ours_footprint),
+    "clients": (raw_clients, ours_clients),
 }

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-import platform
+import sys
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
@@ -35,9 +35,9 @@ from blinker import NamedSignal
 
 from . import __version__
 from .api.conveniences import ConvenienceMethods
+from .api.loading import LOADED, bind_client, load_models
 from .api.methods import ApiMethods
-from .api.models import AuthInfo, Message, SentMessage
-from .api.models.binding import bind_client
+from .api.methods.common import load_parsers
 from .config import MAX_SECONDS, ClientConfig
 from .core.bulk import SendResult, send_many
 from .core.lifecycle import ENDED, ConnectionState, Lifecycle, State
@@ -52,6 +52,9 @@ from .files import FileMethods
 from .ids import same_user
 from .transport.connection import Connection
 from .transport.tls import Verify
+
+if TYPE_CHECKING:
+    from .api.models import AuthInfo, SentMessage
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
 
@@ -156,7 +159,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
             max_pending_calls=max_pending_calls,
         )
         self._name = f"trueconf-{next(_ids)}"
-        self.user_agent = f"trueconf_sync/{__version__} (Python/{platform.python_version()})"
+        self.user_agent = f"trueconf_sync/{__version__} (Python/{sys.version.split()[0]})"  # (no platform import)
         self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
         self._distributor: EventDistributor | None = None
         hooks = Hooks(self._make_dispatcher, _parse_auth, self._on_request, self._on_reconnected,
@@ -414,6 +417,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         self._requests.forget_subscriptions()
 
     def _make_dispatcher(self) -> Dispatcher:
+        load_models()  # on the connecting thread, before a reader exists (see api/loading.py)
         if self._distributor is not None:
             return self._distributor.make_dispatcher(self, self._handler_workers)
         return self._handler_workers(self._sup.config.ack == "after_handling")
@@ -445,7 +449,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     def _is_own_message(self, method: str, event: Any) -> bool:
         # Only chat messages of its own are skipped: a system envelope (type < 200, e.g. "history
         # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
-        if method != "sendMessage" or not isinstance(event, Message) or event.is_system:
+        if method != "sendMessage" or not isinstance(event, LOADED.message) or event.is_system:
             return False
         me = self.user_id
         return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]
@@ -478,9 +482,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def _parse_auth(payload: Any) -> AuthInfo:
-    from .api.converter import converter
+    from .api.models import AuthInfo
 
-    info = converter.structure(payload if payload is not None else {}, AuthInfo)
+    info: AuthInfo = load_parsers()(payload if payload is not None else {}, AuthInfo)
     if "/" in info.user_id:  # some servers append a /suffix (PROTOCOL §2.2)
         object.__setattr__(info, "user_id", info.user_id.split("/", 1)[0])
     return info

@@ -27,14 +27,14 @@ Secrets never appear in reprs.
 
 from __future__ import annotations
 
-import configparser
 import logging
 import os
 import stat
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 import attrs
 
@@ -77,6 +77,8 @@ def parse_server(server: Any, port: int | None, https: bool) -> tuple[str, int, 
         raise TypeError("server must be a non-empty host name or IP address (str)")
     server = server.strip()
     if "://" in server:
+        from urllib.parse import urlsplit  # (only for URLs; urllib.parse is not loaded with the client)
+
         parts = urlsplit(server)
         if parts.scheme not in ("http", "https", "ws", "wss"):
             raise ValueError(f"server: unsupported scheme {parts.scheme!r} (use https or http)")
@@ -338,6 +340,8 @@ class Settings:
 
 def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
     """``$XDG_CONFIG_HOME/trueconf-sync/config.ini`` (``~/.config/...`` when the variable is unset)."""
+    from pathlib import Path  # the loaders below run for from_env() and the CLI, not for Client(...)
+
     env = os.environ if environ is None else environ
     base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
     return Path(base) / "trueconf-sync" / "config.ini"
@@ -345,6 +349,8 @@ def default_config_path(environ: Mapping[str, str] | None = None) -> Path:
 
 def _read_secret_file(path: str, what: str) -> str:
     # The path is never quoted: what was typed after --token-file may be the token itself.
+    from pathlib import Path
+
     try:
         text = Path(path).expanduser().read_text(encoding="utf-8")
     except OSError as exc:
@@ -365,6 +371,8 @@ def _read_config(path: Path, profile: str, explicit: bool) -> tuple[dict[str, st
         if explicit:
             raise SettingsError(f"config file {str(path)!r} does not exist")
         return {}, label
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)  # passwords may contain '%'
     try:
         with path.open(encoding="utf-8") as fh:
@@ -462,6 +470,8 @@ def load_settings(
     given = {k: v for k, v in (flags or {}).items() if v is not None}
     config_path = config if config is not None else env.get("TRUECONF_CONFIG") or None
     section = profile or env.get("TRUECONF_PROFILE") or DEFAULT_PROFILE
+    from pathlib import Path
+
     path = Path(config_path).expanduser() if config_path else default_config_path(env)
     from_file, label = _read_config(path, section, explicit=bool(config_path) or section != DEFAULT_PROFILE)
     # Layers, highest precedence first: (name of the source for messages, values).

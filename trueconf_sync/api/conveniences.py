@@ -26,12 +26,12 @@ from ..errors import ApiError
 from ..limits import check_count, check_id, check_optional_id
 from .methods.chats import create_p2p_chat, get_chats
 from .methods.messages import get_chat_history, send_message
-from .models import Chat, Message, SentMessage
 
 if TYPE_CHECKING:
     from ..text.formatting import FormattedText
     from ..text.keyboard import InlineKeyboard
     from .activity import ChatActivityKeeper
+    from .models import Chat, Message, SentMessage
     from .serverinfo import ServerInfo
 
 __all__ = ["MAX_CACHED_CHATS", "MAX_PAGE_SIZE", "ConvenienceMethods"]

@@ -188,9 +188,14 @@ class BoundForms(Generic[P, R]):
 
 
 def _result_annotation(parse: Callable[[Any], Any]) -> Any:
-    """The result type a parser declares (as text, like the builders' annotations), or empty."""
+    """The result type a parser declares (as text, like the builders' annotations), or empty.
+
+    A parser whose model is loaded lazily names it through a ``result_type()`` callable instead
+    of an annotation (called here, when a signature is first made).
+    """
     try:
-        returns = typing.get_type_hints(parse).get("return", _EMPTY)
+        lazy = getattr(parse, "result_type", None)
+        returns = lazy() if callable(lazy) else typing.get_type_hints(parse).get("return", _EMPTY)
     except Exception:  # noqa: BLE001  # an unresolvable annotation shows no return type, nothing worse
         return _EMPTY
     if returns is type(None):

@@ -19,7 +19,6 @@ from ..limits import (
     check_optional_id as check_optional_id,
     type_name,
 )
-from ..text.formatting import FormattedText, visible_length
 
 __all__ = ["MAX_TEXT_LENGTH", "check_text"]
 
@@ -36,6 +35,9 @@ def check_text(
     if parse_mode is None and type(value) is str and len(value) <= limit and value.strip():
         # the common case: plain text, where every character is visible
         return check_encodable(name, value), ParseMode.TEXT
+    # Formatted text, a parse mode or an unusual string: the text layer counts (loaded only now).
+    from ..text.formatting import FormattedText, visible_length
+
     own_mode: Any = None
     if isinstance(value, FormattedText):
         own_mode = value.parse_mode

@@ -236,7 +236,7 @@ class Supervisor:
             on_request=self.hooks.on_request,
             on_lost=self._on_lost,
             connect_timeout=config.connect_timeout,
-            sslopt=websocket_sslopt(config.verify),
+            sslopt=websocket_sslopt(config.verify) if config.ws_url.startswith("wss:") else None,  # ws://: no ssl
             ping_interval=config.ping_interval,
             pong_timeout=config.pong_timeout,
             header=[f"User-Agent: {self.user_agent}"],

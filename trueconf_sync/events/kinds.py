@@ -21,26 +21,61 @@ what to add. The surfaces themselves work from the list alone, declared or not.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
-
-from ..api.models import (
-    ButtonClicked,
-    Chat,
-    ChatAvatarChanged,
-    ChatRemoved,
-    ChatTitleChanged,
-    FileProgress,
-    HistoryCleared,
-    Message,
-    MessageEdited,
-    MessageRemoved,
-    ParticipantAdded,
-    ParticipantRemoved,
-    RoleChanged,
-    UploadLimits,
-)
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 __all__ = ["ALIASES", "KINDS", "KINDS_BY_NAME", "VIEWS", "EventKind", "View"]
+
+
+class ModelRef:
+    """A model of :mod:`trueconf_sync.api.models` named here and imported on first use.
+
+    The list below names its models without importing them: the models (some 30 attrs classes)
+    load when an event is first parsed (the client loads them when it connects), not with
+    ``from trueconf_sync import Client``.
+    """
+
+    __slots__ = ("__name__", "_cls")
+
+    def __init__(self, name: str) -> None:
+        self.__name__ = name
+        self._cls: type[Any] | None = None
+
+    def resolve(self) -> type[Any]:
+        """The model class (imports the models the first time)."""
+        cls = self._cls
+        if cls is None:
+            from ..api import models
+
+            cls = self._cls = getattr(models, self.__name__)
+        return cls
+
+    def __repr__(self) -> str:
+        return f"<model {self.__name__}>"
+
+
+_MODELS = ("ButtonClicked", "Chat", "ChatAvatarChanged", "ChatRemoved", "ChatTitleChanged", "FileProgress",
+           "HistoryCleared", "Message", "MessageEdited", "MessageRemoved", "ParticipantAdded",
+           "ParticipantRemoved", "RoleChanged", "UploadLimits")
+
+if TYPE_CHECKING:
+    from ..api.models import (
+        ButtonClicked,
+        Chat,
+        ChatAvatarChanged,
+        ChatRemoved,
+        ChatTitleChanged,
+        FileProgress,
+        HistoryCleared,
+        Message,
+        MessageEdited,
+        MessageRemoved,
+        ParticipantAdded,
+        ParticipantRemoved,
+        RoleChanged,
+        UploadLimits,
+    )
+else:  # the same names, as references the kinds resolve on first use
+    globals().update({name: ModelRef(name) for name in _MODELS})
 
 
 class View(NamedTuple):
@@ -71,7 +106,8 @@ class EventKind(NamedTuple):
     Attributes:
         name: the kind's name: ``client.on_<name>``, ``client.on("<name>")``, ``@router.<name>()``.
         methods: the wire methods (server requests, PROTOCOL §4) that carry this kind.
-        model: the typed model the payload is read into (handlers get an instance of it).
+        model_ref: the typed model the payload is read into (handlers get an instance of it), as
+            its class or a :class:`ModelRef`; :attr:`model` is the class.
         doc: one sentence saying what happened; the signal's and the helpers' docs start with it.
         signal: the attribute of :mod:`trueconf_sync.signals` (default: ``name``).
         aliases: other router decorator names for the whole kind; the official SDK's name first.
@@ -80,11 +116,22 @@ class EventKind(NamedTuple):
 
     name: str
     methods: tuple[str, ...]
-    model: type[Any]
+    model_ref: type[Any] | ModelRef
     doc: str
     signal: str = ""
     aliases: tuple[str, ...] = ()
     views: tuple[View, ...] = ()
+
+    @property
+    def model(self) -> type[Any]:
+        """The model class (importing the models on first use)."""
+        ref = self.model_ref
+        return ref.resolve() if isinstance(ref, ModelRef) else ref
+
+    @property
+    def model_name(self) -> str:
+        """The model's class name, without importing the models."""
+        return self.model_ref.__name__
 
     @property
     def signal_attr(self) -> str:

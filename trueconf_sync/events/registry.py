@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar, overload
 from blinker import NamedSignal
 
 from .kinds import KINDS
-from .signals import EVENTS, SIGNALS_BY_NAME, event_received
+from .signals import SIGNALS_BY_NAME, event_received
 
 __all__ = ["HandlerRegistry", "OnEvent", "resolve_event"]
 
@@ -30,6 +30,8 @@ def resolve_event(event: Any) -> tuple[NamedSignal, str | None]:
         raise TypeError("event must be an event name, a wire method name or a signal")
     if event in SIGNALS_BY_NAME:
         return SIGNALS_BY_NAME[event], None
+    from .signals import EVENTS  # (made on first use: it holds the models)
+
     spec = EVENTS.get(event)
     if spec is not None:
         return spec.signal, event
@@ -133,5 +135,5 @@ class HandlerRegistry:
 
 for _kind in KINDS:
     setattr(HandlerRegistry, f"on_{_kind.name}", _Handler(
-        _kind.name, f"{_kind.doc} Register ``func(event: {_kind.model.__name__})``; returns ``func``."))
+        _kind.name, f"{_kind.doc} Register ``func(event: {_kind.model_name})``; returns ``func``."))
 del _kind

@@ -89,7 +89,7 @@ class EventSpec(NamedTuple):
 
 def _make_signal(kind: EventKind) -> NamedSignal:
     """The blinker signal of one kind: named like its attribute, documented from the list."""
-    doc = f"{kind.doc} Sent with ``event`` (:class:`~trueconf_sync.models.{kind.model.__name__}`) and ``method``."
+    doc = f"{kind.doc} Sent with ``event`` (:class:`~trueconf_sync.models.{kind.model_name}`) and ``method``."
     return _ns.signal(kind.signal_attr.replace("_", "-"), doc=doc)
 
 
@@ -97,10 +97,18 @@ def _make_signal(kind: EventKind) -> NamedSignal:
 SIGNALS_BY_NAME: dict[str, NamedSignal] = {kind.name: _make_signal(kind) for kind in KINDS}
 SIGNALS_BY_NAME["event"] = event_received
 
-#: Wire method of a server request -> (model, signal, name used by ``client.on(name)``).
-EVENTS: dict[str, EventSpec] = {
-    method: EventSpec(kind.model, SIGNALS_BY_NAME[kind.name], kind.name) for kind in KINDS for method in kind.methods
-}
+#: Wire method of a server request -> (model, signal, name used by ``client.on(name)``). Made on
+#: first use (module ``__getattr__``), as it holds the model classes: they load with it.
+EVENTS: dict[str, EventSpec]
+
+
+def __getattr__(name: str) -> Any:
+    if name != "EVENTS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    events = {method: EventSpec(kind.model, SIGNALS_BY_NAME[kind.name], kind.name)
+              for kind in KINDS for method in kind.methods}
+    globals()["EVENTS"] = events  # two threads may both build it: equal tables, either one is kept
+    return events
 
 globals().update({kind.signal_attr: SIGNALS_BY_NAME[kind.name] for kind in KINDS})
 # ``trueconf_sync.signals`` re-exports ``__all__``: a kind not yet listed above still gets there.

@@ -22,18 +22,34 @@ from typing import TYPE_CHECKING, Any
 
 from blinker import NamedSignal
 
-from ..api.converter import converter
-from ..api.models import Message, RawEvent
-from ..api.models.binding import bind_client
 from .pool import POOL
-from .signals import EVENTS, event_received
+from .signals import event_received
 
 if TYPE_CHECKING:
+    from ..api.converter import converter
+    from ..api.models import Message, RawEvent
+    from ..api.models.binding import bind_client
     from ..transport.connection import Connection
+    from .signals import EVENTS
 
 __all__ = ["HandlerWorkers", "chat_key"]
 
 log = logging.getLogger("trueconf_sync.dispatcher")
+
+
+def load_models() -> None:
+    """Import the models, the converter and the event table into this module (once).
+
+    They are not imported with the client; :class:`HandlerWorkers` loads them when made, on the
+    thread that connects, so no pool or reader thread ever runs a first import.
+    """
+    global converter, Message, RawEvent, bind_client, EVENTS
+    if "EVENTS" in globals():
+        return
+    from ..api.converter import converter
+    from ..api.models import Message, RawEvent
+    from ..api.models.binding import bind_client
+    from .signals import EVENTS
 
 def chat_key(payload: Any) -> str:
     """The chat an event belongs to (for ordering), or ``""`` when it has none."""
@@ -86,6 +102,7 @@ class HandlerWorkers:
         self.duplicates = 0
         self._stopping = threading.Event()
         self._stopped = False
+        load_models()
         POOL.join()
         self._lanes = [POOL.lane(functools.partial(self._run, i)) for i in range(workers)]
 

@@ -13,18 +13,39 @@ The package reaches the client only through ``client.core``
 (:class:`~trueconf_sync.core.protocols.ClientCore`): never its private fields.
 """
 
-from .download import FileStream
-from .errors import (
-    FileDownloadError,
-    FileExtensionError,
-    FileNotAvailableError,
-    FileTooLargeError,
-    UploadLimitError,
-)
-from .inputs import FileInput
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .mixin import FileMethods
-from .progress import ProgressArgument
-from .remote import RemoteAddressError, RemoteFile
+
+if TYPE_CHECKING:
+    from .download import FileStream
+    from .errors import (
+        FileDownloadError,
+        FileExtensionError,
+        FileNotAvailableError,
+        FileTooLargeError,
+        UploadLimitError,
+    )
+    from .inputs import FileInput
+    from .progress import ProgressArgument
+    from .remote import RemoteAddressError, RemoteFile
+
+# The client imports this package for FileMethods; the rest loads on first use (PEP 562).
+_LAZY = {
+    "FileStream": "download",
+    "FileDownloadError": "errors",
+    "FileExtensionError": "errors",
+    "FileNotAvailableError": "errors",
+    "FileTooLargeError": "errors",
+    "UploadLimitError": "errors",
+    "FileInput": "inputs",
+    "ProgressArgument": "progress",
+    "RemoteAddressError": "remote",
+    "RemoteFile": "remote",
+}
 
 __all__ = [
     "FileDownloadError",
@@ -39,3 +60,12 @@ __all__ = [
     "RemoteFile",
     "UploadLimitError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -23,7 +23,6 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 from ..api.method import BoundForms, warn_if_event_loop
 from ..core.protocols import ClientCore, HasCore
 from ..errors import BlockingCallError, ClientClosedError
-from .state import state_of
 
 __all__ = ["BoundFileMethod", "FileMethod", "Job", "file_method"]
 
@@ -129,6 +128,8 @@ class BoundFileMethod(BoundForms[P, R], Generic[Owner, P, R]):
         if self._core.closed:
             job.release()
             return _failed(ClientClosedError("the client is closed; call connect() to open it again"))
+        from .state import state_of  # (not at import: it loads the models)
+
         try:
             future = state_of(self._core).executor().submit(job)
         except RuntimeError:  # the pool was shut down by a concurrent close()

@@ -7,22 +7,24 @@ The mixin reaches the client only through its ``core`` (:class:`~trueconf_sync.c
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..api.models import SentFile, UploadLimits
 from ..api.validation import check_bool, check_id, check_optional_id, check_text
 from ..core.protocols import ClientCore
 from ..enums import ParseMode
-from . import download, upload
-from .inputs import FileArgument, FileInput, file_argument
-from .limits import current_limits
 from .method import Job, file_method
 from .progress import ProgressArgument, check_progress
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..api.models import SentFile, UploadLimits
     from ..text.formatting import FormattedText
     from .download import FileStream
+    from .inputs import FileArgument, FileInput
+
+# The transfer modules (inputs, upload, download, limits: pathlib, tempfile, mimetypes, requests...)
+# are imported by the methods when first called, not with the client.
 
 __all__ = ["FileMethods"]
 
@@ -59,6 +61,9 @@ class FileMethods:
     def _send_job(self, kind: str, chat_id: Any, file: Any, preview: Any, caption: Any, parse_mode: Any,
                   reply_message_id: Any, file_name: Any, mime_type: Any, progress: Any,
                   timeout: Any) -> Job[SentFile]:
+        from . import upload
+        from .inputs import file_argument
+
         core = self.core
         core.check_timeout(timeout)
         check_id("chat_id", chat_id)
@@ -174,6 +179,9 @@ class FileMethods:
         without the right to change it; other errors as in :meth:`send_file`.
         """
         core = self.core
+        from . import upload
+        from .inputs import file_argument
+
         core.check_timeout(timeout)
         check_id("chat_id", chat_id)
         argument = file_argument(file, stem="avatar")
@@ -218,6 +226,8 @@ class FileMethods:
             still uploading after ``timeout`` s, or no answer. ConnectionLostError: network trouble.
         """
         core = self.core
+        from . import download
+
         core.check_timeout(timeout)
         check_id("file_id", file_id)
         target = download.check_destination(destination, check_bool("overwrite", overwrite))
@@ -234,6 +244,8 @@ class FileMethods:
         ConnectionLostError / RequestTimeoutError.
         """
         core = self.core
+        from . import download
+
         core.check_timeout(timeout)
         check_id("file_id", file_id)
         return Job(lambda: download.open_stream(core, file_id, timeout))
@@ -247,6 +259,8 @@ class FileMethods:
         now. Returns :class:`~trueconf_sync.models.UploadLimits` (``None`` fields: no limit).
         """
         core = self.core
+        from .limits import current_limits
+
         core.check_timeout(timeout)
         check_bool("refresh", refresh)
         return Job(lambda: current_limits(core, refresh=refresh, timeout=timeout))

@@ -35,8 +35,6 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-import websocket
-
 from ..errors import (
     BlockingCallError,
     ConnectionLostError,
@@ -137,6 +135,8 @@ class Connection:
         self._keepalive: Callable[[], None] | None = None
         self._keepalive_every = 1.0
         self._wake = threading.Condition(threading.Lock())  # wakes a paused reader
+        import websocket  # here, not at import: it pulls in ssl and http (about 10 ms, 2 MiB)
+
         try:
             self._ws = websocket.create_connection(
                 url,

@@ -15,11 +15,8 @@ with the same settings never helps. Everything else is :class:`ConnectionLostErr
 from __future__ import annotations
 
 import errno
-import http.client
 import socket
-import ssl
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from ..errors import ConnectionLostError, TLSError, seconds
 from .tls import tls_failure
@@ -34,6 +31,8 @@ _PLAIN_PORT, _TLS_PORT = 4309, 443  # PROTOCOL §1.1: the Bridge speaks plain HT
 
 def describe_address(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of ``url``; ws/wss are shown as http/https (what users configure)."""
+    from urllib.parse import urlsplit  # (failures and HTTP only)
+
     parts = urlsplit(url)
     scheme = {"ws": "http", "wss": "https"}.get(parts.scheme.lower(), parts.scheme.lower() or "http")
     try:
@@ -76,6 +75,8 @@ def _bad_status_types() -> tuple[type[BaseException], ...]:
 
 
 def _closed_types() -> tuple[type[BaseException], ...]:
+    import http.client  # a cold path: failures only (http.client pulls in ssl and email)
+
     found: list[type[BaseException]] = [http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
                                         http.client.BadStatusLine]
     try:
@@ -113,6 +114,8 @@ def unreachable(exc: BaseException, url: str, what: str, timeout: float | None =
     an upload halfway has the right scheme (the caller's own words fit better then).
     The message is one line: ``<what>: cannot reach <scheme>://<host>:<port>: <reason>; <what to try>``.
     """
+    import ssl  # a cold path: only failures get here, and a client of a ws:// server never needs ssl
+
     scheme, host, port = describe_address(url)
     where = f"{what}: cannot reach {scheme}://{host}:{port}"
     found = find_cause(exc, ssl.SSLError)

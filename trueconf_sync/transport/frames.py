@@ -107,18 +107,23 @@ def describe_close(code: int | None, reason: str = "") -> str:
 class Masker:
     """Builds masked client frames. Not thread-safe: use it under the connection's send lock."""
 
-    __slots__ = ("_keys", "_pos")
+    __slots__ = ("_batch", "_keys", "_pos")
 
     _BATCH = 65536  # 16384 keys per os.urandom call (each call also lets other threads take the GIL)
+    # The first batch is small and each refill doubles it up to _BATCH: a busy connection soon draws
+    # 64 KiB at a time, an idle one (a process may hold a hundred) keeps 256 bytes instead of 64 KiB.
+    _FIRST_BATCH = 256
 
     def __init__(self) -> None:
         self._keys = b""
         self._pos = 0
+        self._batch = self._FIRST_BATCH
 
     def _key(self) -> bytes:
         pos = self._pos
         if pos >= len(self._keys):
-            self._keys = os.urandom(self._BATCH)
+            self._keys = os.urandom(self._batch)
+            self._batch = min(self._batch * 2, self._BATCH)
             pos = 0
         self._pos = pos + 4
         return self._keys[pos : pos + 4]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
-from urllib.parse import urljoin, urlsplit
 
 from ..errors import ConnectionLostError, RequestTimeoutError, TLSError, TrueConfError, seconds
 from .failures import unreachable
@@ -133,6 +132,8 @@ def http_failure(exc: BaseException, what: str, timeout: float,
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
+    from urllib.parse import urlsplit  # (HTTP only; requests imports it anyway)
+
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -172,6 +173,8 @@ def make_session(verify: Verify, user_agent: str) -> requests.Session:
             target = super().get_redirect_target(resp)
             if target is None:
                 return None
+            from urllib.parse import urljoin
+
             url = urljoin(resp.url, target)
             method = (resp.request.method or "").upper() if resp.request is not None else ""
             if method in ("GET", "HEAD") and same_origin(resp.url, url):

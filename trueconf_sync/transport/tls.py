@@ -9,16 +9,21 @@ a company CA the OS trusts.
 Whatever it is, :func:`check_verify` makes it ONE :class:`ssl.SSLContext` (or ``False``) that the
 WebSocket and the HTTP session both use, so they always trust the same CAs: environment variables
 that change one library's defaults (``SSL_CERT_FILE`` for OpenSSL, ``REQUESTS_CA_BUNDLE`` for
-requests) change neither; pass ``verify=`` instead.
+requests) change neither; pass ``verify=`` instead. The default (``True``) stays ``True`` until a
+TLS connection needs it: then :func:`trust_context` makes the process-wide certifi context, so a
+client of a plain ``ws://`` server never loads :mod:`ssl` or certifi (import time and memory).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import ssl
+import sys
 import threading
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["SYSTEM", "Verify", "check_verify", "default_context", "tls_failure", "trust_context",
            "websocket_sslopt"]
@@ -26,7 +31,7 @@ __all__ = ["SYSTEM", "Verify", "check_verify", "default_context", "tls_failure",
 log = logging.getLogger("trueconf_sync.tls")
 
 #: Accepted types of the ``verify`` argument.
-Verify = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+Verify = Union[bool, str, "os.PathLike[str]", "ssl.SSLContext"]
 
 #: ``verify="system"``: use the OS trust store (needs the ``truststore`` package).
 SYSTEM = "system"
@@ -41,6 +46,8 @@ def default_context() -> ssl.SSLContext:
     shared safely by every thread and client)."""
     global _default
     if _default is None:
+        import ssl
+
         import certifi  # requests depends on it
 
         with _default_lock:
@@ -50,17 +57,18 @@ def default_context() -> ssl.SSLContext:
 
 
 def check_verify(verify: Any, *, https: bool = True) -> ssl.SSLContext | bool:
-    """Validate ``verify``; return the one SSLContext both sides use, or ``False``.
+    """Validate ``verify``; return the one SSLContext both sides use, ``False``, or ``True``
+    (certifi's context, made by :func:`trust_context` when a TLS connection first needs it).
 
     Logs one warning when ``verify`` is False and ``https`` is on (a plain-HTTP server has no
     certificate to skip: no warning then). Raises TypeError / ValueError for bad values and
     ImportError for ``"system"`` without ``truststore``.
     """
-    if isinstance(verify, ssl.SSLContext):
-        return verify
+    if _is_context(verify):
+        return verify  # type: ignore[no-any-return]
     if isinstance(verify, bool):
         if verify:
-            return default_context()
+            return True
         if https:
             log.warning("TLS certificate verification is disabled (verify=False); "
                         "pass a CA bundle path or verify='system' instead")
@@ -68,6 +76,8 @@ def check_verify(verify: Any, *, https: bool = True) -> ssl.SSLContext | bool:
     if verify == SYSTEM:
         return system_context()
     if isinstance(verify, (str, os.PathLike)):
+        import ssl
+
         path = os.fspath(verify)
         if not os.path.exists(path):
             raise ValueError(f"verify: CA bundle {path!r} does not exist")
@@ -81,8 +91,17 @@ def check_verify(verify: Any, *, https: bool = True) -> ssl.SSLContext | bool:
                     f"not {type(verify).__name__}")
 
 
+def _is_context(value: Any) -> bool:
+    """Whether ``value`` is an :class:`ssl.SSLContext`, without importing :mod:`ssl` (no context can
+    exist before it is imported)."""
+    ssl = sys.modules.get("ssl")
+    return ssl is not None and isinstance(value, ssl.SSLContext)
+
+
 def system_context() -> ssl.SSLContext:
     """An SSLContext that verifies against the operating system's trust store (``truststore``)."""
+    import ssl
+
     try:
         import truststore
     except ImportError:
@@ -95,14 +114,16 @@ def trust_context(verify: Verify) -> ssl.SSLContext | None:
     """The one context ``verify`` means (see :func:`check_verify`); None for no verification."""
     if verify is False:
         return None
-    checked = verify if isinstance(verify, ssl.SSLContext) else check_verify(verify)
-    return checked if isinstance(checked, ssl.SSLContext) else default_context()
+    checked = verify if _is_context(verify) else check_verify(verify)
+    return checked if _is_context(checked) else default_context()  # type: ignore[return-value]
 
 
 def websocket_sslopt(verify: Verify) -> dict[str, Any]:
     """websocket-client ``sslopt`` for ``verify``: the one context, or no checks for ``False``."""
     context = trust_context(verify)
     if context is None:
+        import ssl
+
         return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
     return {"context": context}
 
@@ -116,6 +137,8 @@ def tls_failure(exc: BaseException, where: str) -> str | None:
     found = _find_ssl_error(exc, 0, set())
     if found is None:
         return None
+    import ssl
+
     if isinstance(found, ssl.SSLCertVerificationError):
         detail = found.verify_message or found.reason or "certificate verify failed"
         return (f"TLS certificate of {where} not accepted: {detail}. For a company CA pass "
@@ -124,11 +147,12 @@ def tls_failure(exc: BaseException, where: str) -> str | None:
 
 
 def _find_ssl_error(exc: BaseException, depth: int, seen: set[int]) -> ssl.SSLError | None:
-    if depth > 8 or id(exc) in seen:
+    ssl = sys.modules.get("ssl")
+    if ssl is None or depth > 8 or id(exc) in seen:  # no ssl loaded: no SSLError can exist
         return None
     seen.add(id(exc))
     if isinstance(exc, ssl.SSLError):
-        return exc
+        return exc  # type: ignore[no-any-return]
     linked: list[Any] = [exc.__cause__, exc.__context__, getattr(exc, "reason", None), *exc.args]
     for item in linked:
         if isinstance(item, BaseException):

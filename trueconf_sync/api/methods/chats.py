@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from ...limits import check_bool, check_count, check_id, check_title
 from ..method import Payload, api
-from ..models import TitleEdited
-from ..models.chat import Chat, ChatList
-from .common import Timeout, as_, complete_user_id, key, list_of, nothing
+from .common import Timeout, as_, complete_user_id, key, list_of, models, nothing
+
+if TYPE_CHECKING:
+    from ..models.chat import Chat, ChatList
 
 __all__ = [
     "clear_history",
@@ -21,8 +25,14 @@ __all__ = [
     "remove_chat",
 ]
 
+def _chat_list(chats: Iterable[Chat]) -> ChatList:
+    from ..models.chat import ChatList
+
+    return ChatList(chats)
+
+
 # A bare JSON array (PROTOCOL §3.12); {"chats": [...]} is read as well.
-_chats = list_of("chats", Chat, ChatList)
+_chats = list_of("chats", lambda: models.Chat, _chat_list)
 
 
 @api("createP2PChat", key("chatId", str), finish=complete_user_id)
@@ -64,7 +74,7 @@ def get_chats(*, count: int = 10, page: int = 1, timeout: Timeout = None) -> Pay
     return {"count": check_count("count", count), "page": check_count("page", page)}
 
 
-@api("getChatByID", as_(Chat), binds=True)
+@api("getChatByID", as_(lambda: models.Chat), binds=True)
 def get_chat_by_id(chat_id: str, *, timeout: Timeout = None) -> Payload:
     """Fetch one chat. Returns :class:`~trueconf_sync.models.Chat`; ApiError 304 if unknown."""
     return {"chatId": check_id("chat_id", chat_id)}
@@ -73,7 +83,7 @@ def get_chat_by_id(chat_id: str, *, timeout: Timeout = None) -> Payload:
 # ---- chat settings (§3.20-§3.22) -----------------------------------------------------------
 
 
-@api("editChatTitle", as_(TitleEdited))
+@api("editChatTitle", as_(lambda: models.TitleEdited))
 def edit_chat_title(chat_id: str, title: str, *, timeout: Timeout = None) -> Payload:
     """Rename a group chat or channel. Returns :class:`~trueconf_sync.models.TitleEdited`."""
     return {"chatId": check_id("chat_id", chat_id), "title": check_title("title", title)}

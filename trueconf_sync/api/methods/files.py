@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 from ...enums import ParseMode
 from ...limits import check_count, check_id
 from ..method import Payload, api
-from ..models import FileInfo, SentFile, UploadLimits
 from ..validation import check_text
-from .common import Timeout, as_, key
+from .common import Timeout, as_, key, models
 
 if TYPE_CHECKING:
     from ...text.formatting import FormattedText
@@ -39,7 +38,7 @@ def create_upload_task(file_name: str, file_size: int, *, timeout: Timeout = Non
             "fileName": check_id("file_name", file_name)}
 
 
-@api("sendFile", as_(SentFile))
+@api("sendFile", as_(lambda: models.SentFile))
 def send_file_by_temporal_id(
     chat_id: str,
     temporal_file_id: str,
@@ -66,7 +65,7 @@ def send_file_by_temporal_id(
     return payload
 
 
-@api("getFileInfo", as_(FileInfo))
+@api("getFileInfo", as_(lambda: models.FileInfo))
 def get_file_info(file_id: str, *, timeout: Timeout = None) -> Payload:
     """Return a file's metadata and download URL (:class:`~trueconf_sync.models.FileInfo`)."""
     return {"fileId": check_id("file_id", file_id)}
@@ -84,7 +83,7 @@ def unsubscribe_file_progress(file_id: str, *, timeout: Timeout = None) -> Paylo
     return {"fileId": check_id("file_id", file_id)}
 
 
-@api("getFileUploadLimits", as_(UploadLimits))
+@api("getFileUploadLimits", as_(lambda: models.UploadLimits))
 def get_file_upload_limits(*, timeout: Timeout = None) -> Payload:
     """Return the server's upload limits (:class:`~trueconf_sync.models.UploadLimits`)."""
     return {}

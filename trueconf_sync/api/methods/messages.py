@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from ...enums import ParseMode
 from ...limits import check_bool, check_count, check_id, check_optional_id
 from ..method import Payload, api
-from ..models import ChatHistory, EditedMessage, Message, SentMessage
 from ..validation import check_text
-from .common import Timeout, as_, nothing
+from .common import Timeout, as_, models, nothing
 
 if TYPE_CHECKING:
     from ...text.formatting import FormattedText
@@ -72,7 +71,7 @@ def _text_content(text: Any, parse_mode: Any, buttons: Any, quote: Any = None) -
     return content
 
 
-@api("sendMessage", as_(SentMessage))
+@api("sendMessage", as_(lambda: models.SentMessage))
 def send_message(
     chat_id: str,
     text: str | FormattedText,
@@ -110,7 +109,7 @@ def send_message(
     }
 
 
-@api("editMessage", as_(EditedMessage))
+@api("editMessage", as_(lambda: models.EditedMessage))
 def edit_message(
     message_id: str,
     text: str | FormattedText,
@@ -136,19 +135,19 @@ def remove_message(message_id: str, *, for_all: bool = False, timeout: Timeout =
     return {"messageId": check_id("message_id", message_id), "forAll": check_bool("for_all", for_all)}
 
 
-@api("forwardMessage", as_(SentMessage))
+@api("forwardMessage", as_(lambda: models.SentMessage))
 def forward_message(chat_id: str, message_id: str, *, timeout: Timeout = None) -> Payload:
     """Forward message ``message_id`` into chat ``chat_id``; returns the new message's ids."""
     return {"chatId": check_id("chat_id", chat_id), "messageId": check_id("message_id", message_id)}
 
 
-@api("getMessageById", as_(Message), binds=True)
+@api("getMessageById", as_(lambda: models.Message), binds=True)
 def get_message_by_id(message_id: str, *, timeout: Timeout = None) -> Payload:
     """Fetch one message. Returns :class:`~trueconf_sync.models.Message`; ApiError 306 if unknown."""
     return {"messageId": check_id("message_id", message_id)}
 
 
-@api("getChatHistory", as_(ChatHistory), binds=True)
+@api("getChatHistory", as_(lambda: models.ChatHistory), binds=True)
 def get_chat_history(
     chat_id: str, *, count: int = 50, from_message_id: str | None = None, timeout: Timeout = None
 ) -> Payload:

@@ -6,18 +6,13 @@ The survey rows fill the survey app's URL and the card's fallback text once conn
 
 from __future__ import annotations
 
-import hashlib
-import html
-import secrets
-import urllib.parse
 from typing import Any
 
 from ...core.protocols import FinishContext
 from ...enums import ActivityType
 from ...limits import MAX_TEXT_LENGTH, check_bool, check_choice, check_id, check_optional_id, check_title
 from ..method import Payload, api
-from ..models import ChatActivity, EditedMessage, SentMessage
-from .common import Timeout, as_, complete_user_id, key, nothing
+from .common import Timeout, as_, complete_user_id, key, models, nothing
 
 __all__ = [
     "answer_command",
@@ -37,7 +32,7 @@ def get_user_display_name(user_id: str, *, timeout: Timeout = None) -> Payload:
     return {"userId": check_id("user_id", user_id)}
 
 
-@api("sendChatActivity", as_(ChatActivity))
+@api("sendChatActivity", as_(lambda: models.ChatActivity))
 def send_chat_activity(
     chat_id: str, activity_type: ActivityType | str = ActivityType.TYPING, *, timeout: Timeout = None
 ) -> Payload:
@@ -55,6 +50,9 @@ _SURVEY_LITERALS = {False: "{{Survey}}", True: "{{Anonymous survey}}"}
 
 def _survey_url(context: FinishContext, payload: Payload) -> None:
     """Finish hook: fill the survey app's URL (``https://<server>/webtools/survey``) and ``alt``."""
+    import html  # survey rows only: not loaded with the client
+    import urllib.parse
+
     content = payload["content"]
     url = content.pop("url", None) or f"https://{context.host}/webtools/survey"
     if payload.get("chatId") is not None:  # sendSurvey carries the url, editSurvey does not
@@ -78,7 +76,7 @@ def _survey_content(path: Any, title: Any, anonymous: Any, url: Any) -> dict[str
     return content
 
 
-@api("sendSurvey", as_(SentMessage), finish=_survey_url)
+@api("sendSurvey", as_(lambda: models.SentMessage), finish=_survey_url)
 def send_survey(
     chat_id: str,
     path: str,
@@ -94,6 +92,9 @@ def send_survey(
     ``anonymous`` marks it as an anonymous survey; ``url`` overrides the survey app's address
     (default ``https://<server>/webtools/survey``). Returns :class:`~trueconf_sync.models.SentMessage`.
     """
+    import hashlib  # survey rows only: not loaded with the client
+    import secrets
+
     content = _survey_content(path, title, anonymous, url)
     content["appVersion"] = 1
     content["secret"] = hashlib.sha1((title + secrets.token_hex(8)).encode()).hexdigest()
@@ -104,7 +105,7 @@ def send_survey(
     }
 
 
-@api("editSurvey", as_(EditedMessage), finish=_survey_url)
+@api("editSurvey", as_(lambda: models.EditedMessage), finish=_survey_url)
 def edit_survey(
     message_id: str,
     path: str,

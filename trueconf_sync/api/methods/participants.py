@@ -9,8 +9,7 @@ from __future__ import annotations
 from ...enums import Role
 from ...limits import check_bool, check_choice, check_count, check_id
 from ..method import Payload, api
-from ..models import Participant
-from .common import Timeout, as_, complete_user_id, key, list_of, nothing
+from .common import Timeout, as_, complete_user_id, key, list_of, models, nothing
 
 __all__ = [
     "add_chat_participant",
@@ -22,7 +21,7 @@ __all__ = [
 ]
 
 # A bare JSON array or {"participants": [...]}.
-_participants = list_of("participants", Participant)
+_participants = list_of("participants", lambda: models.Participant)
 
 
 @api("addChatParticipant", nothing, finish=complete_user_id)
@@ -58,7 +57,7 @@ def has_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None)
     return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}
 
 
-@api("getChatParticipant", as_(Participant), finish=complete_user_id)
+@api("getChatParticipant", as_(lambda: models.Participant), finish=complete_user_id)
 def get_chat_participant(chat_id: str, user_id: str, *, timeout: Timeout = None) -> Payload:
     """Return one member with its role; ApiError 305 when the user is not a member."""
     return {"chatId": check_id("chat_id", chat_id), "userId": check_id("user_id", user_id)}

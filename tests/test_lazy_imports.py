@@ -1,0 +1,134 @@
+"""``from trueconf_sync import Client`` loads only what a client needs to exist (issue 15, goal 1).
+
+Each check runs in a fresh interpreter (``sys.modules`` of the test process already holds
+everything). No timings: the test names the modules that must stay unloaded (the models, cattrs,
+the file transfer, the text layer, the bot, requests, TLS) and checks that each feature is still
+one import or one call away, and that a client loads the models when it connects, on the
+connecting thread, before its reader thread could parse anything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+#: Prefixes of modules that ``from trueconf_sync import Client`` must not import.
+NOT_WITH_THE_CLIENT = (
+    "cattrs",
+    "trueconf_sync.api.models",
+    "trueconf_sync.api.converter",
+    "trueconf_sync.api.structgen",
+    "trueconf_sync.text",
+    "trueconf_sync.bot",
+    "trueconf_sync.testing",
+    "trueconf_sync.contrib",
+    "trueconf_sync.cli",
+    "requests",
+    "urllib3",
+    "certifi",
+    "ssl",
+    "websocket",
+    "email",
+    "http.client",
+    "tempfile",
+    "mimetypes",
+    "pathlib",
+    "configparser",
+)
+
+#: The file package: only the mixin the client inherits (and what it stands on) may load with it.
+FILES_ALLOWED = {"trueconf_sync.files", "trueconf_sync.files.mixin", "trueconf_sync.files.method",
+                 "trueconf_sync.files.progress"}
+
+
+def run(code: str) -> object:
+    """Run ``code`` in a fresh interpreter; return what it prints as JSON on its last line."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def loaded_by(statement: str) -> list[str]:
+    found = run(f"""
+        import json, sys
+        {statement}
+        print(json.dumps(sorted(sys.modules)))
+    """)
+    assert isinstance(found, list)
+    return found
+
+
+def forbidden(modules: list[str]) -> list[str]:
+    bad = [m for m in modules if any(m == p or m.startswith(p + ".") for p in NOT_WITH_THE_CLIENT)]
+    bad += [m for m in modules if m.startswith("trueconf_sync.files") and m not in FILES_ALLOWED]
+    return bad
+
+
+def test_importing_the_client_loads_none_of_the_features() -> None:
+    modules = loaded_by("from trueconf_sync import Client")
+    assert "trueconf_sync.client" in modules  # (the check can see what was imported)
+    assert forbidden(modules) == []
+
+
+def test_import_trueconf_sync_alone_loads_nothing_of_the_client() -> None:
+    modules = loaded_by("import trueconf_sync")
+    assert [m for m in modules if m.startswith("trueconf_sync.")] == []
+
+
+def test_the_check_would_see_a_feature_loaded() -> None:
+    modules = loaded_by("from trueconf_sync import Client, Message")
+    assert "trueconf_sync.api.models" in forbidden(modules)
+
+
+@pytest.mark.parametrize("statement", [
+    "from trueconf_sync import Message, SentMessage, Chat",
+    "from trueconf_sync.models import Message",
+    "from trueconf_sync.formatting import html",
+    "from trueconf_sync.keyboard import InlineKeyboard",
+    "from trueconf_sync.files import FileStream, FileInput, RemoteFile, FileTooLargeError",
+    "from trueconf_sync.bot import Dispatcher",
+    "from trueconf_sync.signals import message_received",
+    "from trueconf_sync.events.signals import EVENTS; assert EVENTS['sendMessage'].model.__name__ == 'Message'",
+    "from trueconf_sync.transport.tls import default_context; default_context()",
+])
+def test_every_feature_is_one_import_away(statement: str) -> None:
+    assert run(f"""
+        {statement}
+        print(1)
+    """) == 1
+
+
+def test_a_client_loads_the_models_when_it_connects_on_the_connecting_thread() -> None:
+    # The reader thread must never be the one that imports the models or the converter: record
+    # the thread of the first import of each through an import hook.
+    result = run("""
+        import json, sys, threading
+        from trueconf_sync import Client
+        from trueconf_sync.testing import FakeTrueConfServer
+
+        seen = {}
+
+        class Spy:
+            def find_spec(self, name, path=None, target=None):
+                if name in ("trueconf_sync.api.models", "trueconf_sync.api.converter", "cattrs"):
+                    seen.setdefault(name, threading.current_thread().name)
+                return None
+
+        with FakeTrueConfServer() as server:
+            server.add_user("bot", password="pw")
+            server.add_user("alice", password="pw")
+            sys.meta_path.insert(0, Spy())
+            before = "trueconf_sync.api.models" in sys.modules
+            client = Client(server.host, port=server.port, https=False, token=server.issue_token("bot"))
+            with client:
+                sent = client.send_message(client.create_p2p_chat("alice"), "hello")
+            print(json.dumps({"before": before, "seen": seen, "sent": type(sent).__name__}))
+    """)
+    assert result == {"before": False, "sent": "SentMessage",
+                      "seen": {name: "MainThread" for name in
+                               ("trueconf_sync.api.models", "trueconf_sync.api.converter", "cattrs")}}
