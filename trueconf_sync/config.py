@@ -40,18 +40,8 @@ import attrs
 
 from .transport.tls import Verify, check_verify
 
-__all__ = [
-    "ENV_VARS",
-    "FILE_KEYS",
-    "MAX_SECONDS",
-    "ClientConfig",
-    "Settings",
-    "SettingsError",
-    "check_timeout",
-    "default_config_path",
-    "load_settings",
-    "parse_server",
-]
+__all__ = ["ENV_VARS", "FILE_KEYS", "MAX_SECONDS", "ClientConfig", "Settings", "SettingsError", "check_timeout",
+           "default_config_path", "load_settings", "parse_server"]
 
 log = logging.getLogger("trueconf_sync.config")
 

@@ -32,7 +32,7 @@ def _chat_list(chats: Iterable[Chat]) -> ChatList:
 
 
 # A bare JSON array (PROTOCOL §3.12); {"chats": [...]} is read as well.
-_chats = list_of("chats", lambda: models.Chat, _chat_list)
+_chats = list_of("chats", lambda: models.Chat, _chat_list, result=lambda: models.chat.ChatList)
 
 
 @api("createP2PChat", key("chatId", str), finish=complete_user_id)

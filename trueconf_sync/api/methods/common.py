@@ -100,12 +100,14 @@ def key(name: str, cls: type[T]) -> Callable[[Any], T]:
 
 
 def list_of(
-    name: str, model: Callable[[], type[T]], make: Callable[[Iterable[T]], list[T]] = list
+    name: str, model: Callable[[], type[T]], make: Callable[[Iterable[T]], list[T]] = list,
+    result: Callable[[], Any] | None = None,
 ) -> Callable[[Any], list[T]]:
     """Parser: a list of ``model()``, sent as a bare JSON array or as the list under key ``name``.
 
-    ``make`` builds the result from the structured items (``list``, or a list subclass such as
-    :class:`~trueconf_sync.models.ChatList`).
+    ``make`` builds the result from the structured items (``list``, or a function making a list
+    subclass such as :class:`~trueconf_sync.models.ChatList`); ``result()`` names that type for the
+    method's signature (default ``list[model()]``).
     """
 
     def parse(payload: Any) -> list[T]:
@@ -117,7 +119,7 @@ def list_of(
 
     parse.__name__ = f"parse_{name}"
     # the result type, for the method's signature (looked up only when a signature is made)
-    parse.result_type = lambda: make if isinstance(make, type) and make is not list else list[model()]  # type: ignore[attr-defined,misc]
+    parse.result_type = result or (lambda: list[model()])  # type: ignore[attr-defined,misc]
     return parse
 
 
