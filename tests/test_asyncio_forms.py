@@ -39,6 +39,20 @@ def test_awaiting_sends_in_a_running_loop(trueconf_client: Any, alice: Any, alic
     assert texts == {"first", *(f"line {i}" for i in range(20))}
 
 
+def test_the_raw_call_has_an_awaitable_form_too(trueconf_client: Any, alice_chat: str) -> None:
+    async def main() -> Any:
+        chats = await trueconf_client.call_aio("getChats", {"count": 10, "page": 1})
+        with pytest.raises(ApiError):
+            await trueconf_client.call_aio("noSuchMethod", {})
+        return chats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EventLoopBlockingWarning)
+        chats = asyncio.run(main())
+    raw = chats if isinstance(chats, list) else chats.get("chats")
+    assert any(chat.get("chatId") == alice_chat for chat in raw)
+
+
 def test_the_loop_keeps_running_while_an_answer_is_awaited(trueconf_server: Any, trueconf_client: Any,
                                                            alice_chat: str) -> None:
     trueconf_server.withhold_responses("sendMessage")
@@ -149,6 +163,19 @@ def test_a_blocking_call_inside_a_running_loop_warns_once_per_process(tmp_path: 
     assert "await client.send_message.aio(...)" in warning["message"]
     line = next(n for n, text in enumerate(SCRIPT.splitlines(), start=1) if "LINE-BLOCKING" in text)
     assert warning["line"] == line  # points at the line of the blocking call
+
+
+def test_a_raw_call_inside_a_running_loop_warns_naming_call_aio(tmp_path: Path) -> None:
+    script = tmp_path / "raw_call_in_loop.py"
+    script.write_text(SCRIPT.replace("client.send_message(chat, \"blocks the loop\")",
+                                     "client.call(\"getChats\", {})"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    caught = [w for w in json.loads(done.stdout.strip().splitlines()[-1])
+              if w["category"] == EventLoopBlockingWarning.__name__]
+    assert len(caught) == 1 and caught[0]["phase"] == "loop", caught
+    assert "client.call(...)" in caught[0]["message"] and "await client.call_aio(...)" in caught[0]["message"]
 
 
 def test_the_warning_is_a_runtime_warning_exported_from_errors() -> None:

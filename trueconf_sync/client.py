@@ -23,6 +23,7 @@ life is the :class:`~trueconf_sync.core.supervisor.Supervisor`'s (one state mach
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -36,6 +37,7 @@ from blinker import NamedSignal
 from . import __version__
 from .api.conveniences import ConvenienceMethods
 from .api.loading import LOADED, bind_client, load_models
+from .api.method import aio_of, warn_if_event_loop
 from .api.methods import ApiMethods
 from .api.methods.common import load_parsers
 from .config import MAX_SECONDS, ClientConfig
@@ -349,8 +351,10 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         """Send any request by its wire name and return the raw success payload.
 
         The escape hatch for methods this library does not model yet. Error payloads still raise
-        :class:`ApiError`. ``client.call_future(...)`` is the non-blocking form.
+        :class:`ApiError`. ``client.call_future(...)`` is the non-blocking form, ``await
+        client.call_aio(...)`` the one for asyncio code.
         """
+        warn_if_event_loop("client.call", "client.call_aio")
         return self._requests.request(raw_spec(method), check_payload(payload), timeout)
 
     def call_future(
@@ -358,6 +362,11 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     ) -> Future[Any]:
         """Non-blocking :meth:`call`: returns a Future of the raw success payload."""
         return self._requests.request_future(raw_spec(method), check_payload(payload), timeout)
+
+    async def call_aio(self, method: str, payload: dict[str, Any] | None = None, *,
+                       timeout: float | None = None) -> Any:
+        """:meth:`call` for asyncio code: ``await client.call_aio("getChats", {})`` (like ``.aio``)."""
+        return await aio_of(functools.partial(self.call_future, method, payload, timeout=timeout))
 
     def send_messages(
         self,

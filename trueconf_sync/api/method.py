@@ -35,10 +35,11 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 from ..core.protocols import ClientCore, FinishContext, HasCore, Payload, RequestSpec
 from ..errors import EventLoopBlockingWarning
 
-__all__ = ["ApiMethod", "BoundApiMethod", "BoundForms", "Payload", "RequestSpec", "api", "warn_if_event_loop"]
+__all__ = ["ApiMethod", "BoundApiMethod", "BoundForms", "Payload", "RequestSpec", "aio_of", "api", "warn_if_event_loop"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 # ``Payload`` (what a builder returns: the request payload; ``None`` sends ``{}``) and
 # ``RequestSpec`` (what the request path needs) live in core.protocols, re-exported here.
 #: Turns a success payload into the method's result.
@@ -105,6 +106,19 @@ def warn_if_event_loop(call: str, awaitable: str) -> None:
     )
 
 
+async def aio_of(start: Callable[[], Future[T]]) -> T:
+    """Await the Future that ``start()`` returns (a ``.future`` form), from asyncio code.
+
+    ``start`` runs on the loop's default executor: a ``.future`` form may wait for the connection
+    (the first call connects, a dropped link is re-opened) or for room among the pending calls.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future = await loop.run_in_executor(None, start)
+    return await asyncio.wrap_future(future)
+
+
 def _in_notebook_kernel() -> bool:
     """True in the main thread of a Jupyter (ipykernel) process, where cells run inside the loop."""
     if "ipykernel" not in _modules or threading.current_thread() is not threading.main_thread():
@@ -168,13 +182,8 @@ class BoundForms(Generic[P, R]):
         submit = self.future
 
         async def aio(*args: P.args, **kwargs: P.kwargs) -> R:
-            import asyncio
-
-            # The .future form may wait for the connection (the first call connects, a dropped link
-            # is re-opened) or for room among the pending calls: do that off the loop's thread.
-            loop = asyncio.get_running_loop()
-            future = await loop.run_in_executor(None, functools.partial(submit, *args, **kwargs))
-            return await asyncio.wrap_future(future)
+            result: R = await aio_of(functools.partial(submit, *args, **kwargs))
+            return result
 
         _describe(aio, self, "aio",
                   f"Awaitable form of ``{self.__name__}`` for asyncio code (FastAPI, aiohttp...): "
