@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,21 @@ class RelayProcess:
         finally:
             if own:
                 conn.close()
+
+    def wait_connected(self, timeout: float = 30.0) -> None:
+        """Wait until /healthz says the relay's TrueConf connection is up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            try:
+                conn.request("GET", "/healthz")
+                health = json.loads(conn.getresponse().read() or b"{}")
+            finally:
+                conn.close()
+            if health.get("trueconf", {}).get("connected"):
+                return
+            time.sleep(0.05)
+        raise AssertionError("the relay did not connect to the TrueConf server")
 
     def kill9(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -264,6 +280,7 @@ def test_zabbix_script_against_a_relay(start_relay: Callable[..., RelayProcess],
     assert first.returncode == 0, first.stderr
     retry = zabbix("alice", "PROBLEM: disk full on db-1", "Free space 2%", "1234")  # Zabbix retries
     assert retry.returncode == 0 and "already queued" in retry.stdout
+    relay.wait_connected()  # an unknown recipient is refused at once only while connected
     refused = zabbix("carol", "PROBLEM", "x", "1235")
     assert refused.returncode == 1 and "unknown recipient" in refused.stderr
     wrong = zabbix("alice", "PROBLEM", "x", "1236", TRUECONF_RELAY_TOKEN="wrong-token-0123456789")

@@ -69,3 +69,8 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    # Lists the lazy names too, so dir(), IPython completion and Sphinx's automodule see them.
+    return sorted({*globals(), *__all__})
