@@ -88,6 +88,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def handler_ceiling(redis_url: str, rounds: int = 200) -> float:
+    """Handler calls per second of one bare thread (the 5 ms sleep and the Redis count, nothing
+    else), measured now: a process cannot beat it, so N processes cannot beat N times it."""
+    import redis
+
+    raw: Any = redis.Redis.from_url(redis_url)
+    started = time.monotonic()
+    for n in range(rounds):
+        time.sleep(HANDLER_SECONDS)
+        raw.hincrby("ceiling", str(n), 1)
+    return rounds / (time.monotonic() - started)
+
+
 def bot_process() -> None:
     """One bot process (``SCALE_OUT_ROLE=bot``): handles its share, counts each message in Redis."""
     import redis
@@ -192,6 +205,7 @@ def run_workers(redis_url: str, workers: int, messages: int, kill_at: float | No
 
     raw: Any = redis.Redis.from_url(redis_url)
     raw.flushdb()
+    ceiling = handler_ceiling(redis_url)
     injector: Any = ThinInjector() if server == "thin" else FakeInjector()
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -238,7 +252,7 @@ def run_workers(redis_url: str, workers: int, messages: int, kill_at: float | No
     return {"server": server, "workers": workers, "messages": messages,
             "lost": sum(1 for t in texts if counts[t] == 0), "duplicated": sum(1 for t in texts if counts[t] > 1),
             "seconds": round(elapsed, 2), "per_second": round(messages / elapsed),
-            "inject_seconds": round(injected, 2), "takeover_seconds": None if takeover is None else round(takeover, 2),
+            "ceiling_per_process": round(ceiling), "inject_seconds": round(injected, 2), "takeover_seconds": None if takeover is None else round(takeover, 2),
             "cpu_seconds_server": cpu[0], "cpu_seconds_bots": cpu[1:]}
 
 
