@@ -252,7 +252,8 @@ def run_workers(redis_url: str, workers: int, messages: int, kill_at: float | No
     return {"server": server, "workers": workers, "messages": messages,
             "lost": sum(1 for t in texts if counts[t] == 0), "duplicated": sum(1 for t in texts if counts[t] > 1),
             "seconds": round(elapsed, 2), "per_second": round(messages / elapsed),
-            "ceiling_per_process": round(ceiling), "inject_seconds": round(injected, 2), "takeover_seconds": None if takeover is None else round(takeover, 2),
+            "ceiling_per_process": round(ceiling), "inject_seconds": round(injected, 2),
+            "takeover_seconds": None if takeover is None else round(takeover, 2),
             "cpu_seconds_server": cpu[0], "cpu_seconds_bots": cpu[1:]}
 
 
