@@ -126,7 +126,9 @@ def bot_process() -> None:
 
 def _spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=full, stderr=subprocess.DEVNULL)
+    # stderr to a file: a process that fails to start says why
+    errors = tempfile.NamedTemporaryFile(prefix="scale-out-", suffix=".log", delete=False)  # noqa: SIM115
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=full, stderr=errors)
 
 
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
@@ -212,10 +214,10 @@ def run_workers(redis_url: str, workers: int, messages: int, kill_at: float | No
         env = {"SCALE_OUT_ROLE": "bot", "REDIS_URL": redis_url, "TRUECONF_SERVER": injector.url,
                "TRUECONF_TOKEN": injector.token}
         procs = [_spawn(env, "-m", "benchmarks.scale_out") for _ in range(workers)]
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while raw.llen("ready") < workers:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the bot processes did not connect")
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"the bot processes did not connect (see {tempfile.gettempdir()}/scale-out-*.log)")
             time.sleep(0.05)
         watched = [injector.server_pid, *(p.pid for p in procs)]  # the server first
         cpu_before = {pid: cpu_seconds(pid) for pid in watched}
