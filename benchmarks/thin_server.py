@@ -9,6 +9,9 @@ It speaks just enough of the protocol for the benchmark scenarios, with the stan
 * ``sendMessage`` / ``createP2PChat`` -> the answer shapes of the real server;
 * ``benchFlood {count, chatId}`` -> answers ``{}``, then pushes ``count`` ``sendMessage`` events
   shaped like the fake server's 5.5.6 envelopes (a simulated user writing in a burst);
+  with ``"fanout": true`` the events go to every *other* connection instead (several processes
+  connected as one bot each receive every message, PROTOCOL §1.6), numbered from ``start``
+  (default 0) so that repeated floods do not reuse message ids;
 * anything else -> ``{}``; acks (type 2) are counted and otherwise ignored; pings get pongs.
 
 Every frame that arrived in one read is answered in one write, and frames are built from string
@@ -29,6 +32,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from typing import ClassVar
 
 BOT_ID = "bench_bot@bench.local"
 USER_ID = "alice@bench.local"
@@ -74,6 +78,9 @@ class Stats:
 class BotConnection(asyncio.Protocol):
     """One WebSocket connection: handshake, then frames."""
 
+    #: upgraded connections, for ``benchFlood`` with ``fanout``
+    open_connections: ClassVar[set[BotConnection]] = set()
+
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.buf = b""
@@ -85,6 +92,11 @@ class BotConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        BotConnection.open_connections.discard(self)
+        if self.paused is not None and not self.paused.done():
+            self.paused.set_result(None)  # a flood waiting to write ends at its next check
 
     def pause_writing(self) -> None:
         self.paused = asyncio.get_running_loop().create_future()
@@ -154,20 +166,25 @@ class BotConnection(asyncio.Protocol):
             answer = "{}"
         out.append(_frame(0x1, _RESPONSE.format(id=frame.get("id"), payload=answer).encode()))
         if method == "benchFlood" and isinstance(body, dict):
-            task = asyncio.ensure_future(self._flood(int(body.get("count", 0)), str(body.get("chatId", CHAT_ID))))
-            self.floods.add(task)
-            task.add_done_callback(self.floods.discard)
+            count, chat = int(body.get("count", 0)), str(body.get("chatId", CHAT_ID))
+            start = int(body.get("start", 0))
+            targets = [c for c in BotConnection.open_connections if c is not self] if body.get("fanout") else [self]
+            for target in targets:
+                task = asyncio.ensure_future(target._flood(count, chat, start))
+                target.floods.add(task)
+                task.add_done_callback(target.floods.discard)
 
-    async def _flood(self, count: int, chat: str) -> None:
+    async def _flood(self, count: int, chat: str, first: int = 0) -> None:
         await asyncio.sleep(0)  # after the answer to benchFlood
         ts = int(time.time() * 1000)
-        for start in range(0, count, _FLOOD_BATCH):
+        end = first + count
+        for start in range(first, end, _FLOOD_BATCH):
             if self.transport is None or self.transport.is_closing():
                 return
             self._write([_frame(0x1, _EVENT.format(id=next(self.server_ids), chat=chat, user=USER_ID, n=n,
                                                    ts=ts + n).encode())
-                         for n in range(start, min(count, start + _FLOOD_BATCH))])
-            Stats.events += min(count, start + _FLOOD_BATCH) - start
+                         for n in range(start, min(end, start + _FLOOD_BATCH))])
+            Stats.events += min(end, start + _FLOOD_BATCH) - start
             if self.paused is not None:
                 await self.paused
 
@@ -186,6 +203,7 @@ class BotConnection(asyncio.Protocol):
                               f"Sec-WebSocket-Accept: {accept}\r\n{protocol}\r\n").encode())
         self.upgraded = True
         self.buf = rest
+        BotConnection.open_connections.add(self)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

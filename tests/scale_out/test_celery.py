@@ -119,3 +119,18 @@ def test_register_tasks_checks_its_arguments() -> None:
     tasks = register_tasks(app, lambda: None, methods=["send_message"])  # type: ignore[arg-type,return-value]
     assert tasks.send_message.name == "trueconf.send_message"
     assert "send_file" in task_names() and "get_chats" in task_names()
+
+
+def test_send_file_task_sends_a_path_the_worker_can_read(env: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    path.write_bytes(b"quarterly numbers\n" * 100)
+    result = env["tasks"].send_file.delay(env["chat"], str(path), caption="the report").get(timeout=60)
+    assert result["ok"] is True, result
+    by_id = {m["messageId"]: m for m in env["server"].chat_messages(env["chat"])}
+    sent = by_id[result["result"]["messageId"]]
+    assert sent["type"] == 202 and sent["content"]["name"] == "report.txt" and sent["content"]["size"] == 1800
+    # a path the worker cannot open is refused before anything is sent: reported, not retried
+    missing = env["tasks"].send_file.delay(env["chat"], str(tmp_path / "gone.txt")).get(timeout=30)
+    assert missing["ok"] is False and missing["error"]["executed"] == "no"
+    assert missing["error"]["type"] == "FileNotFoundError" and "gone.txt" in missing["error"]["message"]
+    assert len(env["server"].chat_messages(env["chat"])) == len(by_id)

@@ -172,3 +172,25 @@ def test_distribute_only_before_connect(redis_url: str, trueconf_client: Client)
         trueconf_client.distribute(RedisStream(redis_url, group="g"))
     trueconf_client.close()
     assert trueconf_client.distribute(None) is trueconf_client
+
+
+def test_events_are_still_appended_after_redis_forgot_the_scripts(
+        redis_url: str, trueconf_server: Any, trueconf_client_factory: Callable[..., Client]) -> None:
+    import redis
+
+    recorder = Recorder()
+    client = _bot(trueconf_client_factory, redis_url, "a", recorder)
+    alice = trueconf_server.user("alice")
+    chat = alice.p2p_chat_with(client.user_id)
+    alice.send_message(chat, "before")
+    recorder.wait_for("before")
+    raw: Any = redis.Redis.from_url(redis_url)
+    raw.script_flush()  # as after a Redis restart: the intake's EVALSHA answers NOSCRIPT
+    texts = [f"after{i}" for i in range(20)]
+    for text in texts:
+        alice.send_message(chat, text)
+    alice.send_message(chat, "sentinel")
+    recorder.wait_for("sentinel")
+    counts = recorder.counts()
+    assert {t: counts[t] for t in texts} == dict.fromkeys(texts, 1)
+    trueconf_server.wait_for(lambda s: s.stats["unacked"] == 0, timeout=10)

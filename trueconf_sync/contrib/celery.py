@@ -56,7 +56,9 @@ __all__ = ["CeleryForwarder", "SendTasks", "parse_event", "register_tasks", "tas
 
 log = logging.getLogger("trueconf_sync.contrib.celery")
 
-#: Methods of the file layer that are tasks too (their file argument must be a path or an http(s) URL).
+#: Methods of the file layer that are tasks too. Their file argument must be something the *worker*
+#: can open: a path on a disk it sees, or an http(s) URL (``bytes`` and file objects do not travel
+#: through a JSON broker). A path the worker cannot read is reported as ``executed: "no"``.
 FILE_METHODS = ("send_file", "send_photo", "send_sticker")
 
 
@@ -185,6 +187,9 @@ def register_tasks(app: Any, client_factory: Callable[[], Client], *, methods: I
             try:
                 result = getattr(client, name)(*args, **kwargs)
             except (ValueError, TypeError) as exc:
+                return _error(exc, "no")
+            except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+                # a file task's path the worker cannot read: refused while checking, nothing sent
                 return _error(exc, "no")
             except ApiError as exc:
                 if exc.code == 203 and task.request.retries < max_retries:  # refused, not executed (§2.2)
