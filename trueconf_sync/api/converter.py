@@ -226,9 +226,21 @@ def structure_content(envelope_type: Any, content: Any) -> Any:
         # A forward holds the original envelope; a forward of a forward arrives flattened with
         # plain text inside (PROTOCOL §11 item 40).
         if "messageId" in content or "author" in content or "content" in content:
-            return converter.structure(content, Message)
-        return converter.structure(content, TextContent)
-    return converter.structure(content, CONTENT_TYPES.get(kind, UnknownContent))
+            return _hook_of(Message)(content, Message)
+        return _hook_of(TextContent)(content, TextContent)
+    cls = CONTENT_TYPES.get(kind, UnknownContent)
+    return _hook_of(cls)(content, cls)
+
+
+#: class -> its structure hook, looked up once (``converter.structure`` dispatches on every call)
+_HOOKS: dict[type[Any], Callable[[Any, Any], Any]] = {}
+
+
+def _hook_of(cls: type[Any]) -> Callable[[Any, Any], Any]:
+    hook = _HOOKS.get(cls)
+    if hook is None:
+        hook = _HOOKS[cls] = converter.get_structure_hook(cls)
+    return hook
 
 
 def _post_message(obj: Message, data: dict[str, Any]) -> None:
@@ -249,7 +261,8 @@ converter.register_structure_hook_factory(_is_model, _model_hook)
 
 def structure(data: Any, cls: type[T]) -> T:
     """Parse wire JSON ``data`` into ``cls`` with the shared converter."""
-    return converter.structure(data, cls)
+    result: T = _hook_of(cls)(data, cls)
+    return result
 
 
 def _unstructure_model(obj: Model) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from .pool import POOL
 from .signals import event_received
 
 if TYPE_CHECKING:
-    from ..api.converter import converter
+    from ..api.converter import structure
     from ..api.models import Message, RawEvent
     from ..api.models.binding import bind_client
     from ..transport.connection import Connection
@@ -43,10 +43,10 @@ def load_models() -> None:
     They are not imported with the client; :class:`HandlerWorkers` loads them when made, on the
     thread that connects, so no pool or reader thread ever runs a first import.
     """
-    global converter, Message, RawEvent, bind_client, EVENTS
+    global structure, Message, RawEvent, bind_client, EVENTS
     if "EVENTS" in globals():
         return
-    from ..api.converter import converter
+    from ..api.converter import structure
     from ..api.models import Message, RawEvent
     from ..api.models.binding import bind_client
     from .signals import EVENTS
@@ -229,7 +229,7 @@ class HandlerWorkers:
         event: Any = None
         if spec is not None:
             try:
-                event = converter.structure(payload, spec.model)
+                event = structure(payload, spec.model)
             except Exception:
                 log.warning("could not parse a %s event; delivering it raw", method, exc_info=True)
                 spec = None
