@@ -16,15 +16,10 @@ import io
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,39 +75,16 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 REDIS_URL = "redis://redis:6379/0"
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """A throwaway redis-server on a free loopback port (the scale-out blocks' broker and stream)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        reason = "redis-server is not installed (Debian: apt-get install -y redis-server)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must provide it (.ci/run installs it)")
-        pytest.skip(reason)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    folder = tempfile.mkdtemp(prefix="readme-redis-")
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", folder,
-                                "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
-        shutil.rmtree(folder, ignore_errors=True)
+@pytest.fixture
+def redis_url(redis_server: Any) -> str:
+    """An empty database of the session's redis-server (the scale-out blocks' broker and stream)."""
+    import redis
+
+    url = redis_server.url(1)  # the scale-out tests use database 0
+    client: Any = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
 
 
 def _files(folder: Path) -> None:
