@@ -25,6 +25,7 @@ completed exactly once, by the thread that took it out of the table (``dict.pop`
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import select
@@ -59,7 +60,6 @@ __all__ = ["SUBPROTOCOL", "Connection", "Pending"]
 log = logging.getLogger("trueconf_sync.connection")
 
 _dumps = jsoncodec.dumps
-_loads = jsoncodec.loads
 _monotonic = time.monotonic
 _get_ident = threading.get_ident
 
@@ -483,14 +483,10 @@ class Connection:
 
     def _close_socket(self) -> None:
         sock = self._sock
-        try:
+        with contextlib.suppress(OSError):  # already reset or closed
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        try:
+        with contextlib.suppress(OSError):
             sock.close()
-        except OSError:
-            pass
 
 
 def _describe(exc: BaseException) -> str:
