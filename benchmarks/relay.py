@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,29 +27,9 @@ import threading
 import time
 from pathlib import Path
 
+from send_throughput import free_port, start_server  # benchmarks/ is sys.path[0] when run as a script
+
 TOKEN = "bench-token-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(port: int, people: list[str]) -> subprocess.Popen[bytes]:
-    users = [arg for login in people for arg in ("--user", f"{login}:pw")]
-    proc = subprocess.Popen([sys.executable, "-m", "trueconf_sync.testing", "--port", str(port), "--bot",
-                             "bench_bot:pw", *users, "--ping-interval", "30"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("the fake server did not start")
 
 
 def start_relay(server_port: int, outbox: Path, synchronous: str) -> tuple[subprocess.Popen[str], int]:

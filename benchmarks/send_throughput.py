@@ -30,10 +30,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, people: list[str] | None = None) -> subprocess.Popen[bytes]:
+    """The fake server in its own process: ``bench_bot`` and ``people`` (default alice), password ``pw``."""
+    users = [arg for login in (people or ["alice"]) for arg in ("--user", f"{login}:pw")]
     proc = subprocess.Popen(
         [sys.executable, "-m", "trueconf_sync.testing", "--port", str(port),
-         "--bot", "bench_bot:pw", "--user", "alice:pw", "--ping-interval", "30"],
+         "--bot", "bench_bot:pw", *users, "--ping-interval", "30"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 20
