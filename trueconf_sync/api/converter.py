@@ -86,19 +86,8 @@ def _millis(value: Any, _: Any) -> int:
     return number * 1000 if 0 < number < 100_000_000_000 else number
 
 
-#: open enum -> its members by value (filled on first use; reads skip ``Enum.__call__``)
-_MEMBERS: dict[type[enum.Enum], dict[Any, enum.Enum]] = {}
-
-
-def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
-    """Open enums: a known value is its member, an unknown one an ``UNKNOWN_<n>`` pseudo-member."""
-    members = _MEMBERS.get(cls)
-    if members is None:
-        members = _MEMBERS[cls] = {member.value: member for member in cls}
-    if type(value) is int or type(value) is str:
-        member = members.get(value)
-        if member is not None:
-            return member
+def _enum_fallback(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    """An open enum's member for a value that is not one of its members' values."""
     try:
         return cls(value)
     except ValueError:
@@ -106,6 +95,32 @@ def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
             return cls(int(value))
         return cls(str(value))
 
+
+def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
+    """Open enums: a known value is its member, an unknown one an ``UNKNOWN_<n>`` pseudo-member."""
+    hook = _ENUM_HOOKS.get(cls)
+    if hook is None:
+        hook = _ENUM_HOOKS[cls] = _enum_hook(cls)
+    return hook(value, cls)
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
+    """:func:`_enum` for one class, its members looked up in a dict of its own (a hot path: every
+    message has a few enum fields; each enum of this library is registered with its own)."""
+    get = {member.value: member for member in cls}.get
+
+    def hook(value: Any, _: Any) -> enum.Enum:
+        if type(value) is int or type(value) is str:
+            member = get(value)
+            if member is not None:
+                return member
+        return _enum_fallback(value, cls)
+
+    return hook
+
+
+#: open enum -> its hook (for enums defined outside this library)
+_ENUM_HOOKS: dict[type[enum.Enum], Callable[[Any, Any], enum.Enum]] = {}
 
 converter.register_structure_hook(str, _str)
 converter.register_structure_hook(int, _int)
@@ -115,6 +130,18 @@ converter.register_structure_hook(Millis, _millis)
 # Registered on our enum bases so they win over the ``int``/``str`` hooks in the MRO.
 converter.register_structure_hook(_OpenIntEnum, _enum)
 converter.register_structure_hook(_OpenStrEnum, _enum)
+
+
+def _open_enums(base: type[enum.Enum]) -> list[type[enum.Enum]]:
+    found = []
+    for sub in base.__subclasses__():
+        found += [sub, *_open_enums(sub)]
+    return found
+
+
+# ... and each enum the library defines gets a hook of its own (a later subclass takes _enum).
+for _cls in _open_enums(_OpenIntEnum) + _open_enums(_OpenStrEnum):
+    converter.register_structure_hook(_cls, _enum_hook(_cls))
 
 
 
@@ -177,12 +204,27 @@ def _generated(cls: type[Model]) -> Callable[[dict[str, Any], Any], Model]:
     """cattrs' generated structure function of ``cls``: camelCase keys, local fields left out."""
     overrides: dict[str, Any] = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name in _LOCAL_FIELDS}
     for field in _wire_fields(cls):
-        omit = cls is Message and field.name == "content"  # chosen by the envelope type: see _post_message
-        overrides[field.name] = override(omit=True) if omit else override(rename=camel(field.name))
+        if cls is Message and field.name == "content":
+            # Chosen by the envelope type (see _post_message): the raw value is kept until then, so
+            # no default content object is built only to be replaced.
+            overrides[field.name] = override(rename="content", struct_hook=_as_is)
+        else:
+            overrides[field.name] = override(rename=camel(field.name))
     fn: Callable[[dict[str, Any], Any], Model] = make_dict_structure_fn(
         cls, converter, _cattrs_forbid_extra_keys=False, _cattrs_detailed_validation=False, **overrides
     )
     return fn
+
+
+def _as_is(value: Any, _: Any) -> Any:
+    return value
+
+
+def _not_a_dict(cls: type[Model], data: Any) -> Model:
+    """A model where the wire has something else than an object: defaults, the value kept in ``raw``."""
+    obj = cls()
+    _setattr(obj, "raw", {"value": data})
+    return obj
 
 
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
@@ -193,9 +235,7 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
 
     def hook(data: Any, _: Any) -> Model:
         if not isinstance(data, dict):
-            obj = cls()
-            _setattr(obj, "raw", {"value": data})
-            return obj
+            return _not_a_dict(cls, data)
         source = data
         for key, old in fallbacks:
             if key not in source and old in source:
@@ -209,7 +249,19 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
             post(obj, data)
         return obj
 
-    return hook
+    def plain_hook(data: Any, _: Any) -> Model:
+        # The same for the many models with neither older key names nor a post step (a hot path:
+        # a message holds four or five models).
+        if type(data) is not dict:
+            return hook(data, _)
+        try:
+            obj = generated(data, cls)
+        except Exception:  # noqa: BLE001 - one unreadable value: read the others
+            obj = _lenient_fields(cls, data)
+        _setattr(obj, "raw", data)
+        return obj
+
+    return hook if fallbacks or post is not None else plain_hook
 
 
 def structure_content(envelope_type: Any, content: Any) -> Any:

@@ -50,16 +50,16 @@ def _object(payload: Any) -> Any:
 
 
 def load_parsers() -> Callable[[Any, Any], Any]:
-    """Import the models and the converter (once; later calls are cheap); return ``converter.structure``.
+    """Import the models and the converter (once; later calls are cheap); return the converter's ``structure``.
 
     The client calls it on the connecting thread, before a reader thread could run a parser.
     """
     global _structure
     if _structure is None:
         from .. import models as loaded  # noqa: F401 - imported for its side effect: loaded before parsing
-        from ..converter import converter
+        from ..converter import structure
 
-        _structure = converter.structure
+        _structure = structure  # hooks looked up once per class (converter.structure dispatches each call)
     return _structure
 
 
