@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import gc
 import threading
 import time
 
@@ -282,6 +283,40 @@ def test_remove_handler(trueconf_client, alice, alice_chat):
     kept.wait(3)
     assert [m.text for m in removed.items] == ["one"]
     assert [m.text for m in kept.items] == ["one", "two", "sentinel"]
+
+
+def test_a_handler_added_while_events_flow_gets_the_next_one(trueconf_client, alice, alice_chat):
+    # The workers keep each signal's receiver list between events: adding one must renew it.
+    first, later = Recorder(), Recorder()
+    trueconf_client.on_message(first)
+    alice.send_message(alice_chat, "one")
+    first.wait(1)
+    trueconf_client.on_message(later)
+    alice.send_message(alice_chat, "two")
+    later.wait(1)
+    first.wait(2)
+    assert [m.text for m in first.items] == ["one", "two"]
+    assert [m.text for m in later.items] == ["two"]
+
+
+def test_a_weakly_connected_receiver_that_died_is_not_called(trueconf_client, alice, alice_chat):
+    calls = []
+
+    class Listener:
+        def on_message(self, sender, event, **_):
+            calls.append(event.text)
+
+    listener = Listener()
+    signals.message_received.connect(listener.on_message, sender=trueconf_client)  # weak (blinker's default)
+    sentinel = Recorder()
+    trueconf_client.on_message(sentinel)
+    alice.send_message(alice_chat, "alive")
+    sentinel.wait(1)
+    del listener
+    gc.collect()
+    alice.send_message(alice_chat, "dead")
+    sentinel.wait(2)
+    assert calls == ["alive"]
 
 
 def test_remove_handler_registered_for_several_events(trueconf_server, trueconf_client, alice, alice_chat):

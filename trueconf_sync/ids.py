@@ -8,6 +8,8 @@ case-insensitive, login and domain alike.
 
 from __future__ import annotations
 
+import functools
+
 __all__ = ["home_server", "normalize_user_id", "same_user"]
 
 
@@ -19,6 +21,7 @@ def home_server(user_id: str | None) -> str | None:
     return user_id.rsplit("@", 1)[-1].strip().lower() or None
 
 
+@functools.lru_cache(maxsize=4096)  # every incoming message compares its author with the bot: few distinct ids
 def normalize_user_id(user_id: str, home: str | None = None) -> str:
     """``user_id`` stripped and lower-cased, a bare login completed with ``@`` and the home server.
 

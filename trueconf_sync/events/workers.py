@@ -16,6 +16,7 @@ import functools
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,41 @@ def chat_key(payload: Any) -> str:
     return key if type(key) is str else ""
 
 
+#: signal -> how many times its receivers changed (counted by :func:`_changed`, connected once per signal)
+_changes: dict[NamedSignal, int] = {}
+_changes_lock = threading.Lock()
+
+
+def _changed(signal: NamedSignal, **_: Any) -> None:
+    with _changes_lock:
+        _changes[signal] = _changes.get(signal, 0) + 1
+
+
+def _receivers_of(signal: NamedSignal, sender: Any, lists: dict[NamedSignal, tuple[int, list[Any]]]) -> Any:
+    """``signal.receivers_for(sender)``, kept in ``lists`` until the signal's receivers change.
+
+    blinker builds a set of receiver ids per call; a client's handlers rarely change, and each
+    event emits once or twice. Only lists of strongly connected receivers are kept (the client's
+    handlers are): a weakly connected one may die without blinker saying so, so a signal that has
+    one is asked every time.
+    """
+    version = _changes.get(signal)
+    if version is None:
+        with _changes_lock:
+            if signal not in _changes:
+                signal.receiver_connected.connect(_changed, weak=False)
+                signal.receiver_disconnected.connect(_changed, weak=False)
+                _changes[signal] = 0
+        version = _changes[signal]
+    kept = lists.get(signal)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    receivers = list(signal.receivers_for(sender))
+    if not any(isinstance(receiver, weakref.ref) for receiver in list(signal.receivers.values())):
+        lists[signal] = (version, receivers)
+    return receivers
+
+
 class HandlerWorkers:
     """Turns queued server requests into typed events and runs the handlers, on the shared pool.
 
@@ -97,8 +133,8 @@ class HandlerWorkers:
         self._submitted = 0  # written by the reader thread only
         self._done = [0] * workers  # slot i written by lane i's running thread only: no lock on the hot path
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._seen_lock = threading.Lock()
         self._dedup_window = dedup_window
+        self._receiver_lists: dict[NamedSignal, tuple[int, list[Any]]] = {}  # see _receivers_of
         self.duplicates = 0
         self._stopping = threading.Event()
         self._stopped = False
@@ -207,10 +243,15 @@ class HandlerWorkers:
         """Remember a handled message id (bounded window) so a redelivery is not handled again."""
         if message_id is None:
             return
-        with self._seen_lock:
-            self._seen[message_id] = None
-            if len(self._seen) > self._dedup_window:
-                self._seen.popitem(last=False)
+        # No lock: each step is one atomic dict operation under the GIL; two lanes evicting at
+        # once remove one id too many, which only shortens the window by one.
+        seen = self._seen
+        seen[message_id] = None
+        if len(seen) > self._dedup_window:
+            try:
+                seen.popitem(last=False)
+            except KeyError:  # emptied by another lane meanwhile
+                pass
 
     # ---- on a pool thread ------------------------------------------------------------------
 
@@ -258,7 +299,7 @@ class HandlerWorkers:
             return True
         ok = True
         sender = self._sender
-        for receiver in signal.receivers_for(sender):
+        for receiver in _receivers_of(signal, sender, self._receiver_lists):
             try:
                 receiver(sender, event=event, method=method, frame=frame)
             except Exception:
