@@ -19,6 +19,9 @@ import pytest
 #: Prefixes of modules that ``from trueconf_sync import Client`` must not import.
 NOT_WITH_THE_CLIENT = (
     "cattrs",
+    "attrs",
+    "attr",
+    "trueconf_sync.settings",
     "trueconf_sync.api.models",
     "trueconf_sync.api.converter",
     "trueconf_sync.api.structgen",

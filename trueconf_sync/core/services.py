@@ -11,8 +11,7 @@ import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from ..frozen import Frozen
 from .lifecycle import State
 from .protocols import Payload, RequestSpec
 from .requests import RequestPath
@@ -24,9 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["CoreServices", "Health"]
 
 
-@attrs.frozen
-class Health:
-    """What :meth:`Client.health <trueconf_sync.Client.health>` reports."""
+class Health(Frozen):
+    """What :meth:`Client.health <trueconf_sync.Client.health>` reports (frozen, compared by value)."""
+
+    __slots__ = (  # noqa: RUF023 - the order of the fields (repr, equality), not sorted
+                 "state", "connected", "seconds_since_last_frame", "pending_calls", "queued_events",
+                 "handled_events", "reconnects")
 
     state: str
     connected: bool
@@ -35,6 +37,12 @@ class Health:
     queued_events: int
     handled_events: int
     reconnects: int
+
+    def __init__(self, state: str, connected: bool, seconds_since_last_frame: float | None, pending_calls: int,
+                 queued_events: int, handled_events: int, reconnects: int) -> None:
+        self._assign(state=state, connected=connected, seconds_since_last_frame=seconds_since_last_frame,
+                     pending_calls=pending_calls, queued_events=queued_events, handled_events=handled_events,
+                     reconnects=reconnects)
 
 
 class CoreServices:

@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ..errors import AuthError, ConnectionLostError, ProtocolError
+from ..frozen import Frozen
 from ..transport.http import http_failure
 
 if TYPE_CHECKING:
@@ -33,12 +32,18 @@ OAUTH2_BOT_TOKEN_PATH = "/bridge/api/client/v1/auth/token"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-@attrs.frozen
-class Token:
-    """An access token and when it expires (Unix seconds, ``None`` when unknown)."""
+class Token(Frozen):
+    """An access token and when it expires (Unix seconds, ``None`` when unknown); frozen, the token
+    kept out of the repr."""
 
-    access_token: str = attrs.field(repr=False)
-    expires_at: float | None = None
+    __slots__ = ("access_token", "expires_at")
+    _hidden = frozenset({"access_token"})
+
+    access_token: str
+    expires_at: float | None
+
+    def __init__(self, access_token: str, expires_at: float | None = None) -> None:
+        self._assign(access_token=access_token, expires_at=expires_at)
 
     def expires_within(self, seconds: float) -> bool:
         """True when the token is known to expire within ``seconds`` from now."""
