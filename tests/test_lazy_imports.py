@@ -22,6 +22,10 @@ NOT_WITH_THE_CLIENT = (
     "attrs",
     "attr",
     "trueconf_sync.settings",
+    "blinker",
+    "inspect",
+    "trueconf_sync.events.signals",
+    "trueconf_sync.events.workers",
     "trueconf_sync.api.models",
     "trueconf_sync.api.converter",
     "trueconf_sync.api.structgen",
@@ -104,6 +108,39 @@ def test_every_feature_is_one_import_away(statement: str) -> None:
         {statement}
         print(1)
     """) == 1
+
+
+def test_signals_load_on_first_use_and_receivers_connected_before_connect_fire() -> None:
+    # blinker (and inspect) are not loaded with the client: importing the signals, or registering
+    # a handler, loads them; receivers connected then, before connect, see the first connection.
+    result = run("""
+        import json, sys, threading
+        from trueconf_sync import Client
+        from trueconf_sync.testing import FakeTrueConfServer
+
+        with FakeTrueConfServer() as server:
+            server.add_user("bot", password="pw")
+            server.add_user("alice", password="pw")
+            client = Client(server.host, port=server.port, https=False, token=server.issue_token("bot"))
+            loaded = {"blinker": "blinker" in sys.modules}
+            got, states, via_signal = threading.Event(), [], []
+            client.on_message(lambda message: got.set())
+            loaded["after_on"] = "blinker" in sys.modules
+            from trueconf_sync import signals
+
+            signals.connection_state_changed.connect(lambda sender, **kw: states.append(kw["state"]),
+                                                     sender=client, weak=False)
+            signals.message_received.connect(lambda sender, event, **kw: via_signal.append(event.text),
+                                             sender=client, weak=False)
+            with client:
+                server.user("alice").send_message(client.create_p2p_chat("alice"), "hi")
+                assert got.wait(10)
+            print(json.dumps({"loaded": loaded, "states": states, "via_signal": via_signal}))
+    """)
+    assert isinstance(result, dict)
+    assert result["loaded"] == {"blinker": False, "after_on": True}
+    assert result["via_signal"] == ["hi"]
+    assert "connected" in result["states"] and result["states"][-1] == "closed"
 
 
 def test_a_client_loads_the_models_when_it_connects_on_the_connecting_thread() -> None:
