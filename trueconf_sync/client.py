@@ -29,7 +29,6 @@ import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import __version__
@@ -48,11 +47,13 @@ from .core.supervisor import Hooks, Supervisor
 from .events.registry import HandlerRegistry
 from .files import FileMethods
 from .ids import same_user
-from .transport.connection import Connection
 from .transport.tls import Verify
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .api.models import AuthInfo, SentMessage
+    from .transport.connection import Connection
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
 

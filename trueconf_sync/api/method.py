@@ -28,7 +28,6 @@ import threading
 import typing
 import warnings
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from ..core.protocols import ClientCore, FinishContext, HasCore, Payload, RequestSpec
@@ -36,6 +35,7 @@ from ..errors import EventLoopBlockingWarning
 
 if TYPE_CHECKING:
     import inspect  # (at run time imported where a signature is made: not with the client)
+    from concurrent.futures import Future
 
 __all__ = ["ApiMethod", "BoundApiMethod", "BoundForms", "Payload", "RequestSpec", "aio_of", "api", "warn_if_event_loop"]
 

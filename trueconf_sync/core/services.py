@@ -8,7 +8,6 @@ timeout rule, the HTTP session and a few facts about the client, all backed by t
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ..frozen import Frozen
@@ -18,6 +17,8 @@ from .requests import RequestPath
 from .supervisor import Supervisor
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import requests
 
 __all__ = ["CoreServices", "Health"]

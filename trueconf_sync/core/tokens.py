@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import threading
 import time
@@ -52,6 +49,10 @@ class Token(Frozen):
 
 def token_expiry(token: str) -> float | None:
     """The ``exp`` claim (Unix seconds) of a 3-segment JWT, or ``None`` when it has none."""
+    import base64  # (on connect, with the token: not loaded with the client)
+    import binascii
+    import json
+
     parts = token.split(".")
     if len(parts) != 3:
         return None

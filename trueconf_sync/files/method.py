@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..api.method import BoundForms, warn_if_event_loop
@@ -25,6 +24,7 @@ from ..errors import BlockingCallError, ClientClosedError
 
 if TYPE_CHECKING:
     import inspect  # (at run time imported where a signature is made: not with the client)
+    from concurrent.futures import Future
 
 __all__ = ["BoundFileMethod", "FileMethod", "Job", "file_method"]
 
@@ -158,6 +158,8 @@ class BoundFileMethod(BoundForms[P, R], Generic[Owner, P, R]):
 
 
 def _failed(error: BaseException) -> Future[Any]:
+    from concurrent.futures import Future  # (a closed client only)
+
     future: Future[Any] = Future()
     future.set_exception(error)
     return future
