@@ -12,7 +12,7 @@ import pytest
 import trueconf_sync
 
 PACKAGE = Path(trueconf_sync.__file__).parent
-LEAVES = {"errors", "enums", "ids", "limits", "frozen"}
+LEAVES = {"errors", "enums", "ids", "limits", "frozen", "logs"}
 ALLOWED = {
     "core": {"core", "transport", "config"} | LEAVES,
     "transport": {"transport"} | LEAVES,

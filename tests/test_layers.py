@@ -14,7 +14,7 @@ import trueconf_sync
 
 PACKAGE = Path(trueconf_sync.__file__).parent
 ORDER = [
-    {"errors", "enums", "ids", "limits", "extras", "frozen"},
+    {"errors", "enums", "ids", "limits", "extras", "frozen", "logs"},
     {"transport"},
     {"config", "settings"},  # settings.py: config's loader, loaded on first use
     {"core"},

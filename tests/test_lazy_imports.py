@@ -31,6 +31,8 @@ NOT_WITH_THE_CLIENT = (
     "concurrent.futures",
     "random",
     "base64",
+    "logging",
+    "traceback",
     "trueconf_sync.api.models",
     "trueconf_sync.api.converter",
     "trueconf_sync.api.structgen",
@@ -146,6 +148,59 @@ def test_signals_load_on_first_use_and_receivers_connected_before_connect_fire()
     assert result["loaded"] == {"blinker": False, "after_on": True}
     assert result["via_signal"] == ["hi"]
     assert "connected" in result["states"] and result["states"][-1] == "closed"
+
+
+def test_logging_loads_on_first_use_and_configuration_still_applies() -> None:
+    # logging is not loaded with the client; the library's loggers are the real ones once used: the
+    # application's level and handlers apply, and without any configuration the package's
+    # NullHandler keeps a handler's exception (logged by the library) off stderr.
+    code = """
+        import json, sys, threading
+        from trueconf_sync import Client
+
+        loaded = "logging" in sys.modules  # (the fake server's aiohttp imports it)
+        from trueconf_sync.testing import FakeTrueConfServer
+
+        with FakeTrueConfServer() as server:
+            server.add_user("bot", password="pw")
+            server.add_user("alice", password="pw")
+            client = Client(server.host, port=server.port, https=False, token=server.issue_token("bot"))
+            handled = threading.Event()
+
+            @client.on_message
+            def fails(message):
+                handled.set()
+                raise RuntimeError("handler failed on purpose")
+
+            records = []
+            if CONFIGURE:
+                import logging
+
+                class Keep(logging.Handler):
+                    def emit(self, record):
+                        records.append((record.name, record.levelname, record.getMessage()))
+
+                logging.getLogger("trueconf_sync").setLevel(logging.INFO)
+                logging.getLogger("trueconf_sync").addHandler(Keep())
+            with client:
+                server.user("alice").send_message(client.create_p2p_chat("alice"), "hi")
+                assert handled.wait(10)
+            import logging
+
+            handlers = [type(h).__name__ for h in logging.getLogger("trueconf_sync").handlers]
+            print(json.dumps({"loaded": loaded, "records": records, "handlers": handlers}))
+    """
+    quiet = subprocess.run([sys.executable, "-c", textwrap.dedent(code).replace("CONFIGURE", "False")],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""  # the handler's exception was logged, to the NullHandler only
+    result = json.loads(quiet.stdout.strip().splitlines()[-1])
+    assert result == {"loaded": False, "records": [], "handlers": ["NullHandler"]}
+    configured = run(textwrap.dedent(code).replace("CONFIGURE", "True"))
+    assert isinstance(configured, dict)
+    records = [tuple(record) for record in configured["records"]]
+    assert ("trueconf_sync.client", "INFO") in {(name, level) for name, level, _ in records}
+    assert any(level == "ERROR" and "raised" in text for _, level, text in records), records
 
 
 def test_a_client_loads_the_models_when_it_connects_on_the_connecting_thread() -> None:

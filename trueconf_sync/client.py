@@ -24,7 +24,6 @@ life is the :class:`~trueconf_sync.core.supervisor.Supervisor`'s (one state mach
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sys
 import weakref
@@ -47,6 +46,7 @@ from .core.supervisor import Hooks, Supervisor
 from .events.registry import HandlerRegistry
 from .files import FileMethods
 from .ids import same_user
+from .logs import get_logger
 from .transport.tls import Verify
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 _ids = iter(range(1, 1 << 62))
 #: Settings readable (and, for the next connection or call, settable) as ``client.<name>``.

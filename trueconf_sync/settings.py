@@ -22,7 +22,6 @@ Secrets never appear in reprs.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from collections.abc import Mapping
@@ -31,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .config import SettingsError
+from .logs import get_logger
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = ["ENV_VARS", "FILE_KEYS", "Settings", "SettingsError", "default_config_path", "load_settings"]
 
-log = logging.getLogger("trueconf_sync.config")
+log = get_logger("trueconf_sync.config")
 
 #: Environment variables read, and what they set.
 ENV_VARS: Mapping[str, str] = {

@@ -20,7 +20,6 @@ The bulk sender (:class:`~.pipeline.Pipeline`) uses :meth:`RequestPath.ready`,
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import ClientConfig
 from ..errors import AuthError, ClientClosedError, RequestTimeoutError, seconds as in_seconds
+from ..logs import get_logger
 from .protocols import FinishContext, Payload, RequestSpec
 from .supervisor import Supervisor
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RequestPath", "check_payload", "raw_spec"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 _monotonic = time.monotonic
 #: Requests whose effect lives on the connection: the client repeats the subscriptions after a reconnect.

@@ -19,7 +19,6 @@ threads that were started and are not the current one, and always ends in CLOSED
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import ClientConfig
 from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, seconds
+from ..logs import get_logger
 from ..transport.http import SessionHolder
 from ..transport.tls import websocket_sslopt
 from .lifecycle import ENDED, Lifecycle, State
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Hooks", "Supervisor"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 #: ``waiter(connection, error)``: called once when a connection is ready, or with the reason it won't be.
 ReadyWaiter = Callable[["Connection | None", BaseException | None], None]  # (Connection: loaded on connect)

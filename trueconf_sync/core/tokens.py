@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AuthError, ConnectionLostError, ProtocolError
 from ..frozen import Frozen
+from ..logs import get_logger
 from ..transport.http import http_failure
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TOKEN_PATH", "Token", "TokenKeeper", "fetch_oauth2_token", "fetch_token", "token_expiry"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 TOKEN_PATH = "/bridge/api/client/v1/oauth/token"
 OAUTH2_WEB_TOKEN_PATH = "/api/v4/oauth2/token"
