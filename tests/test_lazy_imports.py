@@ -33,6 +33,7 @@ NOT_WITH_THE_CLIENT = (
     "base64",
     "logging",
     "traceback",
+    "importlib.util",
     "trueconf_sync.api.models",
     "trueconf_sync.api.converter",
     "trueconf_sync.api.structgen",
@@ -109,6 +110,13 @@ def test_the_check_would_see_a_feature_loaded() -> None:
     "from trueconf_sync.signals import message_received",
     "from trueconf_sync.events.signals import EVENTS; assert EVENTS['sendMessage'].model.__name__ == 'Message'",
     "from trueconf_sync.transport.tls import default_context; default_context()",
+    "from trueconf_sync.config import load_settings, Settings, ENV_VARS; assert Settings().https",
+    "from trueconf_sync.transport.connection import Connection",
+    "from trueconf_sync.events.workers import HandlerWorkers",
+    "import inspect; from trueconf_sync import Client; assert 'chat_id' in str(inspect.signature(Client.send_file))",
+    "import inspect; from trueconf_sync import Client; c = Client('h', token='t');"
+    " assert 'chat_id' in str(inspect.signature(c.send_message)) and c.send_message.future.__doc__",
+    "from trueconf_sync import Client; h = Client('h', token='t').health(); assert h.state == 'disconnected'",
 ])
 def test_every_feature_is_one_import_away(statement: str) -> None:
     assert run(f"""
