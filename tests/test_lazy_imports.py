@@ -116,6 +116,8 @@ def test_the_check_would_see_a_feature_loaded() -> None:
     "import inspect; from trueconf_sync import Client; assert 'chat_id' in str(inspect.signature(Client.send_file))",
     "import inspect; from trueconf_sync import Client; c = Client('h', token='t');"
     " assert 'chat_id' in str(inspect.signature(c.send_message)) and c.send_message.future.__doc__",
+    "import inspect; from trueconf_sync.api.method import BoundApiMethod;"
+    " assert 'client' in str(inspect.signature(BoundApiMethod))",
     "from trueconf_sync import Client; h = Client('h', token='t').health(); assert h.state == 'disconnected'",
 ])
 def test_every_feature_is_one_import_away(statement: str) -> None:

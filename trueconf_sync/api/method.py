@@ -143,6 +143,20 @@ def _describe(func: Callable[..., Any], owner: Any, name: str, doc: str | None, 
     func.__wrapped__ = wrapped  # type: ignore[attr-defined]  # jedi finds the builder's source through it
 
 
+class _LazySignature:
+    """``__signature__`` of a bound form, made when first read (inspect, help(), IPython); ``None``
+    on the class itself, so that ``inspect.signature(BoundApiMethod)`` describes its constructor."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: BoundForms[Any, Any], owner: type[Any] | None = None) -> inspect.Signature: ...
+
+    def __get__(self, obj: BoundForms[Any, Any] | None, owner: type[Any] | None = None) -> inspect.Signature | None:
+        return None if obj is None else obj._bound_signature()
+
+
 class BoundForms(Generic[P, R]):
     """What a method bound to a client shares with the others: its ``.future`` and ``.aio`` forms.
 
@@ -161,10 +175,7 @@ class BoundForms(Generic[P, R]):
     def _bound_signature(self) -> inspect.Signature:
         raise NotImplementedError
 
-    @property
-    def __signature__(self) -> inspect.Signature:
-        """The bound method's signature, made when first asked for (inspect, help(), IPython)."""
-        return self._bound_signature()
+    __signature__ = _LazySignature()
 
     def __get__(self, obj: Any, owner: type[Any] | None = None) -> BoundForms[P, R]:
         # A bound method is a "method descriptor" to inspect, so help() and pydoc document it as a
