@@ -14,9 +14,9 @@ import trueconf_sync
 
 PACKAGE = Path(trueconf_sync.__file__).parent
 ORDER = [
-    {"errors", "enums", "ids", "limits", "extras"},
+    {"errors", "enums", "ids", "limits", "extras", "frozen", "logs"},
     {"transport"},
-    {"config"},
+    {"config", "settings"},  # settings.py: config's loader, loaded on first use
     {"core"},
     {"text"},
     {"api"},

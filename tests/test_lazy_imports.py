@@ -19,6 +19,21 @@ import pytest
 #: Prefixes of modules that ``from trueconf_sync import Client`` must not import.
 NOT_WITH_THE_CLIENT = (
     "cattrs",
+    "attrs",
+    "attr",
+    "trueconf_sync.settings",
+    "blinker",
+    "inspect",
+    "trueconf_sync.events.signals",
+    "trueconf_sync.events.workers",
+    "trueconf_sync.transport.connection",
+    "socket",
+    "concurrent.futures",
+    "random",
+    "base64",
+    "logging",
+    "traceback",
+    "importlib.util",
     "trueconf_sync.api.models",
     "trueconf_sync.api.converter",
     "trueconf_sync.api.structgen",
@@ -95,12 +110,107 @@ def test_the_check_would_see_a_feature_loaded() -> None:
     "from trueconf_sync.signals import message_received",
     "from trueconf_sync.events.signals import EVENTS; assert EVENTS['sendMessage'].model.__name__ == 'Message'",
     "from trueconf_sync.transport.tls import default_context; default_context()",
+    "from trueconf_sync.config import load_settings, Settings, ENV_VARS; assert Settings().https",
+    "from trueconf_sync.transport.connection import Connection",
+    "from trueconf_sync.events.workers import HandlerWorkers",
+    "import inspect; from trueconf_sync import Client; assert 'chat_id' in str(inspect.signature(Client.send_file))",
+    "import inspect; from trueconf_sync import Client; c = Client('h', token='t');"
+    " assert 'chat_id' in str(inspect.signature(c.send_message)) and c.send_message.future.__doc__",
+    "import inspect; from trueconf_sync.api.method import BoundApiMethod;"
+    " assert 'client' in str(inspect.signature(BoundApiMethod))",
+    "from trueconf_sync import Client; h = Client('h', token='t').health(); assert h.state == 'disconnected'",
 ])
 def test_every_feature_is_one_import_away(statement: str) -> None:
     assert run(f"""
         {statement}
         print(1)
     """) == 1
+
+
+def test_signals_load_on_first_use_and_receivers_connected_before_connect_fire() -> None:
+    # blinker (and inspect) are not loaded with the client: importing the signals, or registering
+    # a handler, loads them; receivers connected then, before connect, see the first connection.
+    result = run("""
+        import json, sys, threading
+        from trueconf_sync import Client
+        from trueconf_sync.testing import FakeTrueConfServer
+
+        with FakeTrueConfServer() as server:
+            server.add_user("bot", password="pw")
+            server.add_user("alice", password="pw")
+            client = Client(server.host, port=server.port, https=False, token=server.issue_token("bot"))
+            loaded = {"blinker": "blinker" in sys.modules}
+            got, states, via_signal = threading.Event(), [], []
+            client.on_message(lambda message: got.set())
+            loaded["after_on"] = "blinker" in sys.modules
+            from trueconf_sync import signals
+
+            signals.connection_state_changed.connect(lambda sender, **kw: states.append(kw["state"]),
+                                                     sender=client, weak=False)
+            signals.message_received.connect(lambda sender, event, **kw: via_signal.append(event.text),
+                                             sender=client, weak=False)
+            with client:
+                server.user("alice").send_message(client.create_p2p_chat("alice"), "hi")
+                assert got.wait(10)
+            print(json.dumps({"loaded": loaded, "states": states, "via_signal": via_signal}))
+    """)
+    assert isinstance(result, dict)
+    assert result["loaded"] == {"blinker": False, "after_on": True}
+    assert result["via_signal"] == ["hi"]
+    assert "connected" in result["states"] and result["states"][-1] == "closed"
+
+
+def test_logging_loads_on_first_use_and_configuration_still_applies() -> None:
+    # logging is not loaded with the client; the library's loggers are the real ones once used: the
+    # application's level and handlers apply, and without any configuration the package's
+    # NullHandler keeps a handler's exception (logged by the library) off stderr.
+    code = """
+        import json, sys, threading
+        from trueconf_sync import Client
+
+        loaded = "logging" in sys.modules  # (the fake server's aiohttp imports it)
+        from trueconf_sync.testing import FakeTrueConfServer
+
+        with FakeTrueConfServer() as server:
+            server.add_user("bot", password="pw")
+            server.add_user("alice", password="pw")
+            client = Client(server.host, port=server.port, https=False, token=server.issue_token("bot"))
+            handled = threading.Event()
+
+            @client.on_message
+            def fails(message):
+                handled.set()
+                raise RuntimeError("handler failed on purpose")
+
+            records = []
+            if CONFIGURE:
+                import logging
+
+                class Keep(logging.Handler):
+                    def emit(self, record):
+                        records.append((record.name, record.levelname, record.getMessage()))
+
+                logging.getLogger("trueconf_sync").setLevel(logging.INFO)
+                logging.getLogger("trueconf_sync").addHandler(Keep())
+            with client:
+                server.user("alice").send_message(client.create_p2p_chat("alice"), "hi")
+                assert handled.wait(10)
+            import logging
+
+            handlers = [type(h).__name__ for h in logging.getLogger("trueconf_sync").handlers]
+            print(json.dumps({"loaded": loaded, "records": records, "handlers": handlers}))
+    """
+    quiet = subprocess.run([sys.executable, "-c", textwrap.dedent(code).replace("CONFIGURE", "False")],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""  # the handler's exception was logged, to the NullHandler only
+    result = json.loads(quiet.stdout.strip().splitlines()[-1])
+    assert result == {"loaded": False, "records": [], "handlers": ["NullHandler"]}
+    configured = run(textwrap.dedent(code).replace("CONFIGURE", "True"))
+    assert isinstance(configured, dict)
+    records = [tuple(record) for record in configured["records"]]
+    assert ("trueconf_sync.client", "INFO") in {(name, level) for name, level, _ in records}
+    assert any(level == "ERROR" and "raised" in text for _, level, text in records), records
 
 
 def test_a_client_loads_the_models_when_it_connects_on_the_connecting_thread() -> None:

@@ -13,7 +13,7 @@ Names are imported lazily, so ``import trueconf_sync`` stays fast.
 from __future__ import annotations
 
 import importlib
-import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -61,8 +61,13 @@ if TYPE_CHECKING:
     )
 
 # A library never configures logging; the NullHandler keeps Python's "last resort" handler from
-# printing our warnings to stderr in applications that did not configure logging either.
-logging.getLogger("trueconf_sync").addHandler(logging.NullHandler())
+# printing our warnings to stderr in applications that did not configure logging either. It is
+# added here when logging is loaded already, else with the package's first logger (logs.py):
+# importing the package does not import logging.
+if "logging" in sys.modules:
+    from .logs import null_handler_added
+
+    null_handler_added()
 
 _EXPORTS = {
     "SendResult": "core.bulk",

@@ -24,15 +24,11 @@ life is the :class:`~trueconf_sync.core.supervisor.Supervisor`'s (one state mach
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
-
-from blinker import NamedSignal
 
 from . import __version__
 from .api.conveniences import ConvenienceMethods
@@ -48,19 +44,20 @@ from .core.requests import RequestPath, check_payload, raw_spec
 from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
 from .events.registry import HandlerRegistry
-from .events.signals import connection_state_changed, reconnected
-from .events.workers import HandlerWorkers
 from .files import FileMethods
 from .ids import same_user
-from .transport.connection import Connection
+from .logs import get_logger
 from .transport.tls import Verify
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from .api.models import AuthInfo, SentMessage
+    from .transport.connection import Connection
 
 __all__ = ["MAX_SECONDS", "Client", "ConnectionState", "Health"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 _ids = iter(range(1, 1 << 62))
 #: Settings readable (and, for the next connection or call, settable) as ``client.<name>``.
@@ -162,7 +159,7 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         )
         self._name = f"trueconf-{next(_ids)}"
         self.user_agent = f"trueconf_sync/{__version__} (Python/{sys.version.split()[0]})"  # (no platform import)
-        self._receivers: dict[Any, list[tuple[NamedSignal, Callable[..., Any]]]] = {}
+        self._receivers = {}  # (typed in HandlerRegistry)
         self._distributor: EventDistributor | None = None
         hooks = Hooks(self._make_dispatcher, _parse_auth, self._on_request, self._on_reconnected,
                       self._on_closed)
@@ -408,19 +405,20 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
     # ---- callbacks of the supervisor -------------------------------------------------------------
 
     def _announce(self, state: ConnectionState, reason: Any) -> None:
-        for receiver in connection_state_changed.receivers_for(self):
-            try:
-                receiver(self, state=state, reason=reason)
-            except Exception:
-                log.exception("connection_state_changed receiver raised")
+        self._notify("connection_state_changed", state=state, reason=reason)
 
     def _on_reconnected(self, conn: Connection, attempts: int, downtime: float) -> None:
         self._requests.resubscribe(conn)
-        for receiver in reconnected.receivers_for(self):
+        self._notify("reconnected", attempts=attempts, downtime=downtime)
+
+    def _notify(self, signal: str, **kwargs: Any) -> None:
+        # The signals (blinker) load when first imported (or a handler registered): no receiver before.
+        signals = sys.modules.get("trueconf_sync.events.signals")
+        for receiver in getattr(signals, signal).receivers_for(self) if signals is not None else ():
             try:
-                receiver(self, attempts=attempts, downtime=downtime)
+                receiver(self, **kwargs)
             except Exception:
-                log.exception("reconnected receiver raised")
+                log.exception("%s receiver raised", signal)
 
     def _on_closed(self) -> None:
         self._requests.forget_subscriptions()
@@ -431,7 +429,9 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
             return self._distributor.make_dispatcher(self, self._handler_workers)
         return self._handler_workers(self._sup.config.ack == "after_handling")
 
-    def _handler_workers(self, ack_after_handling: bool) -> HandlerWorkers:
+    def _handler_workers(self, ack_after_handling: bool) -> Dispatcher:
+        from .events.workers import HandlerWorkers  # (on connect: it loads the signals, blinker)
+
         config = self._sup.config
         return HandlerWorkers(
             self,

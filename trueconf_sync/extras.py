@@ -6,8 +6,6 @@ readable :class:`MissingExtraError` (an ``ImportError``) instead of a traceback 
 
 from __future__ import annotations
 
-import importlib.util
-
 __all__ = ["MissingExtraError", "require"]
 
 
@@ -23,6 +21,8 @@ class MissingExtraError(ImportError):
 
 def require(module: str, extra: str, feature: str, alternative: str = "") -> None:
     """Raise :class:`MissingExtraError` unless ``module`` can be imported."""
+    import importlib.util  # (when a feature starts: not loaded with the client)
+
     try:
         found = importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from types import TracebackType
 
 from ..core.protocols import ClientCore
 from ..enums import ActivityType
+from ..logs import get_logger
 
 __all__ = ["ChatActivityKeeper"]
 
-log = logging.getLogger("trueconf_sync.activity")
+log = get_logger("trueconf_sync.activity")
 
 #: Never resend faster than this, whatever ``retryAfter`` says (a 0 would spin, PROTOCOL §12.7).
 MIN_INTERVAL = 0.5

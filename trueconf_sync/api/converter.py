@@ -14,7 +14,6 @@ keeping ``raw``, the field-by-field fallback, and a message's content chosen by 
 from __future__ import annotations
 
 import enum
-import logging
 import types
 import typing
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from ..enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
+from ..logs import get_logger
 from .models.base import Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
@@ -33,7 +33,7 @@ from .models.results import FileInfo
 __all__ = ["camel", "converter", "structure", "structure_content", "unstructure"]
 
 T = TypeVar("T")
-log = logging.getLogger("trueconf_sync.converter")
+log = get_logger("trueconf_sync.converter")
 
 converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 

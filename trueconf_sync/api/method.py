@@ -23,17 +23,19 @@ when it is called from a thread that runs an asyncio event loop. The file method
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 import threading
 import typing
 import warnings
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from ..core.protocols import ClientCore, FinishContext, HasCore, Payload, RequestSpec
 from ..errors import EventLoopBlockingWarning
+
+if TYPE_CHECKING:
+    import inspect  # (at run time imported where a signature is made: not with the client)
+    from concurrent.futures import Future
 
 __all__ = ["ApiMethod", "BoundApiMethod", "BoundForms", "Payload", "RequestSpec", "aio_of", "api", "warn_if_event_loop"]
 
@@ -46,7 +48,6 @@ T = TypeVar("T")
 Parser = Callable[[Any], Any]
 #: The instance attribute where an object keeps its bound methods (``{ApiMethod: BoundApiMethod}``).
 _BOUND = "_trueconf_bound_methods"
-_EMPTY = inspect.Signature.empty
 
 
 # ---- the blocking call inside an event loop ---------------------------------------------------
@@ -142,6 +143,20 @@ def _describe(func: Callable[..., Any], owner: Any, name: str, doc: str | None, 
     func.__wrapped__ = wrapped  # type: ignore[attr-defined]  # jedi finds the builder's source through it
 
 
+class _LazySignature:
+    """``__signature__`` of a bound form, made when first read (inspect, help(), IPython); ``None``
+    on the class itself, so that ``inspect.signature(BoundApiMethod)`` describes its constructor."""
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: BoundForms[Any, Any], owner: type[Any] | None = None) -> inspect.Signature: ...
+
+    def __get__(self, obj: BoundForms[Any, Any] | None, owner: type[Any] | None = None) -> inspect.Signature | None:
+        return None if obj is None else obj._bound_signature()
+
+
 class BoundForms(Generic[P, R]):
     """What a method bound to a client shares with the others: its ``.future`` and ``.aio`` forms.
 
@@ -152,11 +167,15 @@ class BoundForms(Generic[P, R]):
 
     __name__: str
     __qualname__: str
-    __signature__: inspect.Signature
     __wrapped__: Callable[..., Any]
 
     def _make_future(self) -> Callable[P, Future[R]]:
         raise NotImplementedError
+
+    def _bound_signature(self) -> inspect.Signature:
+        raise NotImplementedError
+
+    __signature__ = _LazySignature()
 
     def __get__(self, obj: Any, owner: type[Any] | None = None) -> BoundForms[P, R]:
         # A bound method is a "method descriptor" to inspect, so help() and pydoc document it as a
@@ -166,9 +185,11 @@ class BoundForms(Generic[P, R]):
     @functools.cached_property
     def future(self) -> Callable[P, Future[R]]:
         """The non-blocking form: send now, return a ``concurrent.futures.Future`` of the result."""
+        import inspect
+
         future = self._make_future()
         returns = self.__signature__.return_annotation
-        future_of = "Future" if returns is _EMPTY else f"Future[{returns}]"
+        future_of = "Future" if returns is inspect.Signature.empty else f"Future[{returns}]"
         _describe(future, self, "future",
                   f"Non-blocking form of ``{self.__name__}``: send now and return a "
                   f"``concurrent.futures.Future`` of its result; argument errors are raised at once.\n\n"
@@ -179,6 +200,8 @@ class BoundForms(Generic[P, R]):
     @functools.cached_property
     def aio(self) -> Callable[P, Coroutine[Any, Any, R]]:
         """The awaitable form for asyncio code: ``await client.send_message.aio(...)``."""
+        import inspect
+
         submit = self.future
 
         async def aio(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -202,11 +225,14 @@ def _result_annotation(parse: Callable[[Any], Any]) -> Any:
     A parser whose model is loaded lazily names it through a ``result_type()`` callable instead
     of an annotation (called here, when a signature is first made).
     """
+    import inspect
+
+    empty = inspect.Signature.empty
     try:
         lazy = getattr(parse, "result_type", None)
-        returns = lazy() if callable(lazy) else typing.get_type_hints(parse).get("return", _EMPTY)
+        returns = lazy() if callable(lazy) else typing.get_type_hints(parse).get("return", empty)
     except Exception:  # noqa: BLE001  # an unresolvable annotation shows no return type, nothing worse
-        return _EMPTY
+        return empty
     if returns is type(None):
         return "None"
     if typing.get_origin(returns) is list:
@@ -214,7 +240,7 @@ def _result_annotation(parse: Callable[[Any], Any]) -> Any:
         return f"list[{getattr(item, '__name__', item)}]"
     if isinstance(returns, type):
         return returns.__name__
-    return _EMPTY  # a TypeVar or something else we cannot name simply
+    return empty  # a TypeVar or something else we cannot name simply
 
 
 class ApiMethod(Generic[P, R]):
@@ -243,11 +269,15 @@ class ApiMethod(Generic[P, R]):
     @functools.cached_property
     def bound_signature(self) -> inspect.Signature:
         """The signature of the bound method: the builder's, returning the parsed result's type."""
+        import inspect
+
         return inspect.signature(self.build).replace(return_annotation=_result_annotation(self.parse))
 
     @functools.cached_property
     def __signature__(self) -> inspect.Signature:
         """The class attribute's signature: ``self`` (the client) first, like a plain method."""
+        import inspect
+
         parameters = self.bound_signature.parameters.values()
         return self.bound_signature.replace(
             parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *parameters])
@@ -302,8 +332,10 @@ class BoundApiMethod(BoundForms[P, R]):
         self.__qualname__ = f"{type(client).__qualname__}.{method.name}"
         self.__module__ = type(client).__module__
         self.__wrapped__ = method.build
-        self.__signature__ = method.bound_signature
         self._call = f"client.{method.name}"  # for the event-loop warning
+
+    def _bound_signature(self) -> inspect.Signature:
+        return self._method.bound_signature
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Send the request and wait for its typed result (see the method's docstring)."""

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-import attrs
-
+from ..frozen import Frozen
 from .pipeline import Pipeline
 from .protocols import Payload, RequestSpec
 from .requests import RequestPath
@@ -27,8 +26,7 @@ _ITEM_KEYS = frozenset({"chat_id", "text", "parse_mode", "reply_message_id", "bu
 MAX_IN_FLIGHT = 10_000
 
 
-@attrs.frozen
-class SendResult(Generic[T]):
+class SendResult(Frozen, Generic[T]):
     """The outcome of one message of :meth:`Client.send_messages <trueconf_sync.Client.send_messages>`.
 
     Attributes:
@@ -38,10 +36,15 @@ class SendResult(Generic[T]):
         error: the exception the call ended with (``None`` on success).
     """
 
+    __slots__ = ("index", "chat_id", "message", "error")  # noqa: RUF023 - the fields' order, not sorted
+
     index: int
     chat_id: str
-    message: T | None = None
-    error: BaseException | None = None
+    message: T | None
+    error: BaseException | None
+
+    def __init__(self, index: int, chat_id: str, message: T | None = None, error: BaseException | None = None) -> None:
+        self._assign(index=index, chat_id=chat_id, message=message, error=error)
 
     @property
     def ok(self) -> bool:

@@ -12,15 +12,16 @@ call anything, ``close()`` included.
 from __future__ import annotations
 
 import enum
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from ..logs import get_logger
+
 __all__ = ["PUBLIC", "TRANSITIONS", "ConnectionState", "Lifecycle", "Notice", "State"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 ConnectionState = Literal["disconnected", "connecting", "connected", "reconnecting", "closed"]
 

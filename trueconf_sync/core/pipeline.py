@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..transport.connection import Connection
-from ..transport.pending import Notify
 from .protocols import Payload, RequestSpec
 from .requests import RequestPath
+
+if TYPE_CHECKING:
+    from ..transport.connection import Connection
+    from ..transport.pending import Notify
 
 __all__ = ["Pipeline"]
 

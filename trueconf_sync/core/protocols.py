@@ -20,10 +20,11 @@ per-client file state               :attr:`ClientCore.extensions` (a per-client 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import requests
 
     from ..transport.connection import Connection

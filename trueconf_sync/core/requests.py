@@ -20,22 +20,27 @@ The bulk sender (:class:`~.pipeline.Pipeline`) uses :meth:`RequestPath.ready`,
 from __future__ import annotations
 
 import functools
-import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ClientConfig
 from ..errors import AuthError, ClientClosedError, RequestTimeoutError, seconds as in_seconds
-from ..transport.connection import Connection
+from ..logs import get_logger
 from .protocols import FinishContext, Payload, RequestSpec
 from .supervisor import Supervisor
 
+if TYPE_CHECKING:
+    # concurrent.futures and the connection load on connect (the Futures come from the connection).
+    from concurrent.futures import Future
+
+    from ..transport.connection import Connection
+
 __all__ = ["RequestPath", "check_payload", "raw_spec"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 _monotonic = time.monotonic
 #: Requests whose effect lives on the connection: the client repeats the subscriptions after a reconnect.
@@ -149,7 +154,7 @@ class RequestPath:
         inner = conn.request(spec.wire, payload, parse, max(0.001, deadline - _monotonic()))
         if not self.can_renew:
             return inner  # nothing to resend: the connection's own Future is the call's
-        outer: Future[Any] = Future()
+        outer: Future[Any] = type(inner)()  # (a concurrent.futures.Future: not imported with the client)
         inner.add_done_callback(functools.partial(self._settle, outer, conn, spec.wire, payload, parse,
                                                   deadline, True))
         return outer
@@ -246,5 +251,5 @@ def _complete(future: Future[Any], result: Any, error: BaseException | None) -> 
             future.set_result(result)
         else:
             future.set_exception(error)
-    except InvalidStateError:  # cancelled by its owner meanwhile
+    except sys.modules["concurrent.futures"].InvalidStateError:  # cancelled by its owner meanwhile
         pass

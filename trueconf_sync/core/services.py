@@ -8,25 +8,28 @@ timeout rule, the HTTP session and a few facts about the client, all backed by t
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from ..frozen import Frozen
 from .lifecycle import State
 from .protocols import Payload, RequestSpec
 from .requests import RequestPath
 from .supervisor import Supervisor
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import requests
 
 __all__ = ["CoreServices", "Health"]
 
 
-@attrs.frozen
-class Health:
-    """What :meth:`Client.health <trueconf_sync.Client.health>` reports."""
+class Health(Frozen):
+    """What :meth:`Client.health <trueconf_sync.Client.health>` reports (frozen, compared by value)."""
+
+    __slots__ = (  # noqa: RUF023 - the order of the fields (repr, equality), not sorted
+                 "state", "connected", "seconds_since_last_frame", "pending_calls", "queued_events",
+                 "handled_events", "reconnects")
 
     state: str
     connected: bool
@@ -35,6 +38,12 @@ class Health:
     queued_events: int
     handled_events: int
     reconnects: int
+
+    def __init__(self, state: str, connected: bool, seconds_since_last_frame: float | None, pending_calls: int,
+                 queued_events: int, handled_events: int, reconnects: int) -> None:
+        self._assign(state=state, connected=connected, seconds_since_last_frame=seconds_since_last_frame,
+                     pending_calls=pending_calls, queued_events=queued_events, handled_events=handled_events,
+                     reconnects=reconnects)
 
 
 class CoreServices:

@@ -19,30 +19,31 @@ threads that were started and are not the current one, and always ends in CLOSED
 
 from __future__ import annotations
 
-import logging
 import os
-import random
 import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import ClientConfig
 from ..errors import AuthError, ClientClosedError, ConnectionLostError, RequestTimeoutError, seconds
-from ..transport.connection import Connection
+from ..logs import get_logger
 from ..transport.http import SessionHolder
 from ..transport.tls import websocket_sslopt
 from .lifecycle import ENDED, Lifecycle, State
 from .protocols import Dispatcher
 from .tokens import TokenKeeper
 
+if TYPE_CHECKING:
+    from ..transport.connection import Connection
+
 __all__ = ["Hooks", "Supervisor"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 #: ``waiter(connection, error)``: called once when a connection is ready, or with the reason it won't be.
-ReadyWaiter = Callable[[Connection | None, BaseException | None], None]
+ReadyWaiter = Callable[["Connection | None", BaseException | None], None]  # (Connection: loaded on connect)
 #: States that end a wait for the connection.
 _AWAKE = frozenset({State.CONNECTED}) | ENDED
 
@@ -230,6 +231,8 @@ class Supervisor:
 
     def _new_connection(self) -> Connection:
         """Open the WebSocket (not yet authorised); failures are ConnectionLostError (TLSError for TLS)."""
+        from ..transport.connection import Connection  # (on connect: socket, json, select load with it)
+
         config = self.config
         return Connection(
             config.ws_url,
@@ -315,6 +318,8 @@ class Supervisor:
 
     def _reconnect_loop(self) -> None:
         """Reconnect with full-jitter exponential backoff until connected, closed or a terminal error."""
+        import random  # (reconnects only: not loaded with the client)
+
         attempt = 0
         while self.life.state is State.RECONNECTING:
             if attempt:

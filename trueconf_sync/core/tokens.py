@@ -3,18 +3,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from ..errors import AuthError, ConnectionLostError, ProtocolError
+from ..frozen import Frozen
+from ..logs import get_logger
 from ..transport.http import http_failure
 
 if TYPE_CHECKING:
@@ -22,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TOKEN_PATH", "Token", "TokenKeeper", "fetch_oauth2_token", "fetch_token", "token_expiry"]
 
-log = logging.getLogger("trueconf_sync.client")
+log = get_logger("trueconf_sync.client")
 
 TOKEN_PATH = "/bridge/api/client/v1/oauth/token"
 OAUTH2_WEB_TOKEN_PATH = "/api/v4/oauth2/token"
@@ -33,12 +29,18 @@ OAUTH2_BOT_TOKEN_PATH = "/bridge/api/client/v1/auth/token"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-@attrs.frozen
-class Token:
-    """An access token and when it expires (Unix seconds, ``None`` when unknown)."""
+class Token(Frozen):
+    """An access token and when it expires (Unix seconds, ``None`` when unknown); frozen, the token
+    kept out of the repr."""
 
-    access_token: str = attrs.field(repr=False)
-    expires_at: float | None = None
+    __slots__ = ("access_token", "expires_at")
+    _hidden = frozenset({"access_token"})
+
+    access_token: str
+    expires_at: float | None
+
+    def __init__(self, access_token: str, expires_at: float | None = None) -> None:
+        self._assign(access_token=access_token, expires_at=expires_at)
 
     def expires_within(self, seconds: float) -> bool:
         """True when the token is known to expire within ``seconds`` from now."""
@@ -47,6 +49,10 @@ class Token:
 
 def token_expiry(token: str) -> float | None:
     """The ``exp`` claim (Unix seconds) of a 3-segment JWT, or ``None`` when it has none."""
+    import base64  # (on connect, with the token: not loaded with the client)
+    import binascii
+    import json
+
     parts = token.split(".")
     if len(parts) != 3:
         return None

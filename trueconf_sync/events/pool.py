@@ -24,7 +24,6 @@ putting it back behind the other ready lanes (fairness between busy chats and cl
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import threading
 import time
@@ -32,9 +31,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..logs import get_logger
+
 __all__ = ["BATCH", "IDLE_SECONDS", "KEEP", "MAX_THREADS", "POOL", "Lane", "WorkerPool"]
 
-log = logging.getLogger("trueconf_sync.dispatcher")
+log = get_logger("trueconf_sync.dispatcher")
 
 #: Items one thread runs from a lane before other ready lanes get their turn.
 BATCH = 64

@@ -1,7 +1,8 @@
 """Handler registration for the client: ``client.on(...)``, ``client.on_message``... (blinker based).
 
 Handlers are blinker receivers connected strongly (``weak=False``) with ``sender=client``, so two
-clients in one process never see each other's events. They run on the dispatcher's threads.
+clients in one process never see each other's events. They run on the dispatcher's threads. The
+signals (and blinker) load with the first registration, not with the client.
 
 The ``on_<name>`` helpers are made from the one list of event kinds (:mod:`.kinds`); the class
 only declares them for type checkers (``tests/test_event_kinds.py`` checks the declarations).
@@ -10,12 +11,12 @@ only declares them for type checkers (``tests/test_event_kinds.py`` checks the d
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar, overload
-
-from blinker import NamedSignal
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from .kinds import KINDS
-from .signals import SIGNALS_BY_NAME, event_received
+
+if TYPE_CHECKING:
+    from blinker import NamedSignal
 
 __all__ = ["HandlerRegistry", "OnEvent", "resolve_event"]
 
@@ -24,6 +25,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def resolve_event(event: Any) -> tuple[NamedSignal, str | None]:
     """An event name, wire method or signal -> (signal, wire method to filter on, or None)."""
+    from blinker import NamedSignal
+
+    from .signals import SIGNALS_BY_NAME, event_received
+
     if isinstance(event, NamedSignal):
         return event, None
     if not isinstance(event, str) or not event:

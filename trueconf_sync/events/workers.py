@@ -13,7 +13,6 @@ without raising, so a message whose handling failed stays unread on the server.
 from __future__ import annotations
 
 import functools
-import logging
 import threading
 import time
 import weakref
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from blinker import NamedSignal
 
+from ..logs import get_logger
 from .pool import POOL
 from .signals import event_received
 
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HandlerWorkers", "chat_key"]
 
-log = logging.getLogger("trueconf_sync.dispatcher")
+log = get_logger("trueconf_sync.dispatcher")
 
 
 def load_models() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import io
-import logging
 import os
 import secrets
 import time
@@ -36,6 +35,7 @@ from ..api.models import FileInfo
 from ..core.protocols import ClientCore
 from ..enums import FileReadyState
 from ..errors import ConnectionLostError, RequestTimeoutError, TrueConfError
+from ..logs import get_logger
 from ..transport.http import MAX_REDIRECTS, REDIRECT_STATUSES, same_origin, shown_origin
 from .calls import file_info, subscribe_progress, unsubscribe_progress
 from .errors import FileDownloadError, FileNotAvailableError
@@ -47,7 +47,7 @@ from .transport import CHUNK_SIZE, network_error
 
 __all__ = ["Destination", "FileStream", "check_destination", "download", "open_stream", "server_url"]
 
-log = logging.getLogger("trueconf_sync.files")
+log = get_logger("trueconf_sync.files")
 
 _POLL_FIRST, _POLL_MAX = 0.2, 2.0
 _GONE = (403, 404, 410)

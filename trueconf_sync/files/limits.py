@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from ..api.models import UploadLimits
 from ..core.protocols import ClientCore
 from ..errors import ApiError
+from ..logs import get_logger
 from .calls import upload_limits
 from .errors import FileExtensionError, FileTooLargeError
 from .names import extension_of
@@ -14,7 +13,7 @@ from .state import state_of
 
 __all__ = ["check_limits", "current_limits", "limits_for_upload"]
 
-log = logging.getLogger("trueconf_sync.files")
+log = get_logger("trueconf_sync.files")
 
 
 def current_limits(core: ClientCore, *, refresh: bool = False, timeout: float | None = None) -> UploadLimits:

@@ -15,14 +15,16 @@ reaches the client only through ``client.core``.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from ..api.method import BoundForms, warn_if_event_loop
 from ..core.protocols import ClientCore, HasCore
 from ..errors import BlockingCallError, ClientClosedError
+
+if TYPE_CHECKING:
+    import inspect  # (at run time imported where a signature is made: not with the client)
+    from concurrent.futures import Future
 
 __all__ = ["BoundFileMethod", "FileMethod", "Job", "file_method"]
 
@@ -59,14 +61,25 @@ class FileMethod(Generic[Owner, P, R]):
         self.prepare = prepare
         self.name = prepare.__name__
         functools.update_wrapper(self, prepare)
-        signature = inspect.signature(prepare)
+
+    # The signatures are made when first asked for (help(), inspect, Sphinx), not at import.
+
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        """The class attribute's signature: ``self`` first, returning what the job returns."""
+        import inspect
+
+        signature = inspect.signature(self.prepare)
         returns = signature.return_annotation
         if isinstance(returns, str) and returns.startswith("Job[") and returns.endswith("]"):
             returns = returns[4:-1]
-        #: The signature of the bound method (no ``self``); the class attribute's keeps ``self``.
-        self.bound_signature = signature.replace(parameters=list(signature.parameters.values())[1:],
-                                                 return_annotation=returns)
-        self.__signature__ = signature.replace(return_annotation=returns)
+        return signature.replace(return_annotation=returns)
+
+    @functools.cached_property
+    def bound_signature(self) -> inspect.Signature:
+        """The signature of the bound method (no ``self``)."""
+        signature = self.__signature__
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def __call__(self, owner: Owner, /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``Client.send_file(client, ...)``: the blocking call, as for a plain method."""
@@ -99,7 +112,9 @@ class BoundFileMethod(BoundForms[P, R], Generic[Owner, P, R]):
         self.__qualname__ = f"{type(owner).__qualname__}.{method.name}"
         self.__module__ = type(owner).__module__
         self.__wrapped__ = method.prepare
-        self.__signature__ = method.bound_signature
+
+    def _bound_signature(self) -> inspect.Signature:
+        return self._method.bound_signature
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Do the transfer on this thread and return its result (see the method's docstring)."""
@@ -143,6 +158,8 @@ class BoundFileMethod(BoundForms[P, R], Generic[Owner, P, R]):
 
 
 def _failed(error: BaseException) -> Future[Any]:
+    from concurrent.futures import Future  # (a closed client only)
+
     future: Future[Any] = Future()
     future.set_exception(error)
     return future

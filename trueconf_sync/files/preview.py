@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import importlib
 import io
-import logging
 from typing import Any
 
+from ..logs import get_logger
 from .inputs import Source
 from .multipart import Part
 
 __all__ = ["PREVIEW_SIDE", "REUSE_LIMIT", "photo_preview"]
 
-log = logging.getLogger("trueconf_sync.files")
+log = get_logger("trueconf_sync.files")
 
 #: Longer side of a generated preview, in pixels.
 PREVIEW_SIDE = 512

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import logging
 import select
 import socket
 import threading
@@ -42,6 +41,7 @@ from ..errors import (
     RequestTimeoutError,
     seconds,
 )
+from ..logs import get_logger
 from . import jsoncodec, wirelog
 from .failures import unreachable
 from .frames import (
@@ -57,7 +57,7 @@ from .reader import _api_error, run_reader  # noqa: F401 - _api_error: where cal
 
 __all__ = ["SUBPROTOCOL", "Connection", "Pending"]
 
-log = logging.getLogger("trueconf_sync.connection")
+log = get_logger("trueconf_sync.connection")
 
 _dumps = jsoncodec.dumps
 _monotonic = time.monotonic

@@ -15,7 +15,6 @@ with the same settings never helps. Everything else is :class:`ConnectionLostErr
 from __future__ import annotations
 
 import errno
-import socket
 from collections.abc import Iterator
 
 from ..errors import ConnectionLostError, TLSError, seconds
@@ -114,6 +113,7 @@ def unreachable(exc: BaseException, url: str, what: str, timeout: float | None =
     an upload halfway has the right scheme (the caller's own words fit better then).
     The message is one line: ``<what>: cannot reach <scheme>://<host>:<port>: <reason>; <what to try>``.
     """
+    import socket  # (failures only: socket loads with the connection, not with the client)
     import ssl  # a cold path: only failures get here, and a client of a ws:// server never needs ssl
 
     scheme, host, port = describe_address(url)

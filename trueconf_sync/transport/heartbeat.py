@@ -26,7 +26,6 @@ raises :class:`~trueconf_sync.errors.BlockingCallError`, as on a reader thread).
 
 from __future__ import annotations
 
-import logging
 import os
 import select
 import threading
@@ -34,6 +33,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import ConnectionLostError, RequestTimeoutError, seconds
+from ..logs import get_logger
 from .frames import OP_PING
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TICK", "TICKER", "Heartbeat", "Ticker"]
 
-log = logging.getLogger("trueconf_sync.connection")
+log = get_logger("trueconf_sync.connection")
 
 _monotonic = time.monotonic
 #: Seconds between two visits of a connection (deadlines are met within this much).

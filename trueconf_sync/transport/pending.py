@@ -11,15 +11,16 @@ heartbeat, or the shutdown).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
+from ..logs import get_logger
+
 __all__ = ["Notify", "Pending"]
 
-log = logging.getLogger("trueconf_sync.connection")
+log = get_logger("trueconf_sync.connection")
 
 #: ``notify(index, result, error)``: how a bulk request reports its outcome (must not block).
 Notify = Callable[[int, Any, "BaseException | None"], None]

@@ -21,13 +21,13 @@ before the connection is declared lost. A protocol error sends a Close with its 
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, AuthError, ConnectionLostError, ProtocolError
+from ..logs import get_logger
 from . import jsoncodec
 from .frames import OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, FrameError, describe_close, parse_close
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_reader"]
 
-log = logging.getLogger("trueconf_sync.connection")
+log = get_logger("trueconf_sync.connection")
 
 _loads = jsoncodec.loads
 _monotonic = time.monotonic

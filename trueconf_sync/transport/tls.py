@@ -16,11 +16,12 @@ client of a plain ``ws://`` server never loads :mod:`ssl` or certifi (import tim
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Union
+
+from ..logs import get_logger
 
 if TYPE_CHECKING:
     import ssl
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["SYSTEM", "Verify", "check_verify", "default_context", "tls_failure", "trust_context",
            "websocket_sslopt"]
 
-log = logging.getLogger("trueconf_sync.tls")
+log = get_logger("trueconf_sync.tls")
 
 #: Accepted types of the ``verify`` argument.
 Verify = Union[bool, str, "os.PathLike[str]", "ssl.SSLContext"]

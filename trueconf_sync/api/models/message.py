@@ -6,7 +6,6 @@ import builtins
 import datetime as _dt
 import html
 import io
-import logging
 import re
 import threading
 import weakref
@@ -17,6 +16,7 @@ import attrs
 from ...enums import ChatType, EnvelopeType, ParseMode
 from ...errors import TrueConfError
 from ...ids import same_user
+from ...logs import get_logger
 from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .bound import BoundClient
 from .content import AttachmentContent, Content, LocationContent, TextContent, UnknownContent, VoiceContent
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["VCARD_MAX_BYTES", "Message"]
 
-log = logging.getLogger("trueconf_sync.models")
+log = get_logger("trueconf_sync.models")
 F = TypeVar("F", bound=FileRef)
 
 #: MIME types of contacts shared as files; ``.vcf`` files with a generic type count too.
