@@ -108,8 +108,10 @@ class WorkerPool:
             gen.cond.notify_all()
         current = threading.current_thread()
         deadline = time.monotonic() + timeout
-        for thread in gen.threads:
-            if thread is not current and timeout > 0:
+        for thread in list(gen.threads):
+            # A thread ``schedule`` made is started after the lock is released: one not started yet
+            # sees ``ending`` when it runs, and cannot be joined before that.
+            if thread is not current and timeout > 0 and thread.ident is not None:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
     def lane(self, run: Callable[[Any], None]) -> Lane:
