@@ -324,3 +324,10 @@ def test_html_builder_text_counts_its_characters(s: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_characters="\\[]()>*_~")))
 def test_markdown_builder_text_counts_its_characters(s: str) -> None:
     assert visible_length(markdown.italic(s)) == len(s)
+
+
+@pytest.mark.parametrize("mode", ["text", "markdown", "html"])
+def test_a_cr_lf_line_break_counts_two_code_points_in_every_mode(mode: str) -> None:
+    # §8 counts code points: the markup modes once counted CR LF as one (found by hypothesis: "\r\n").
+    assert visible_length("a\r\nb", mode) == 4
+    assert visible_length("a\nb", mode) == 3

@@ -103,7 +103,7 @@ def tokenize_html(text: str) -> list[Tok]:
         if group == "word" or group == "space":
             out.append(Tok(WORD if group == "word" else SPACE, raw, len(raw)))
         elif group == "nl":
-            out.append(Tok(NEWLINE, raw, 1))
+            out.append(Tok(NEWLINE, raw, len(raw)))  # CR LF: two code points (§8)
         elif group == "br":
             out.append(Tok(NEWLINE, raw, 0, "br"))
         elif group == "open" or group == "close":
@@ -131,7 +131,7 @@ def tokenize_markdown(text: str, line_start: bool = True) -> list[Tok]:
         if group == "word" or group == "space":
             out.append(Tok(WORD if group == "word" else SPACE, raw, len(raw)))
         elif group == "nl":
-            out.append(Tok(NEWLINE, raw, 1))
+            out.append(Tok(NEWLINE, raw, len(raw)))  # CR LF: two code points (§8)
         elif group == "marker":
             out.append(Tok(ATOM, raw, 0))
         elif group == "escape":
