@@ -24,6 +24,7 @@ T = TypeVar("T")
 #: Keyword arguments of ``send_message`` an item given as a mapping may use.
 _ITEM_KEYS = frozenset({"chat_id", "text", "parse_mode", "reply_message_id", "buttons"})
 MAX_IN_FLIGHT = 10_000
+_set = object.__setattr__
 
 
 class SendResult(Frozen, Generic[T]):
@@ -44,7 +45,11 @@ class SendResult(Frozen, Generic[T]):
     error: BaseException | None
 
     def __init__(self, index: int, chat_id: str, message: T | None = None, error: BaseException | None = None) -> None:
-        self._assign(index=index, chat_id=chat_id, message=message, error=error)
+        # One per message sent in bulk: set directly (``_assign``'s loop costs twice as much).
+        _set(self, "index", index)
+        _set(self, "chat_id", chat_id)
+        _set(self, "message", message)
+        _set(self, "error", error)
 
     @property
     def ok(self) -> bool:
