@@ -120,9 +120,9 @@ class Server:
 
     def _credentials(self) -> tuple[str, str]:
         if self.kind == "thin":
-            from .thin_server import CHAT_ID
+            from .thin_server import CHAT_ID, TOKEN
 
-            return "bench-token", CHAT_ID
+            return TOKEN, CHAT_ID
         import requests
 
         base = f"http://127.0.0.1:{self.port}"

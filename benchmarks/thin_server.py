@@ -12,7 +12,9 @@ It speaks just enough of the protocol for the benchmark scenarios, with the stan
   with ``"fanout": true`` the events go to every *other* connection instead (several processes
   connected as one bot each receive every message, PROTOCOL §1.6), numbered from ``start``
   (default 0) so that repeated floods do not reuse message ids;
-* anything else -> ``{}``; acks (type 2) are counted and otherwise ignored; pings get pongs.
+* anything else -> ``{}``; acks (type 2) are counted and otherwise ignored; pings get pongs;
+* a plain HTTP ``GET /api/v4/server`` (no WebSocket upgrade) -> the server info of PROTOCOL §10.1
+  (version 5.5.6.0), which the official SDK reads when it starts; other plain requests get 404.
 
 Every frame that arrived in one read is answered in one write, and frames are built from string
 templates, so the server costs a few microseconds per frame: it stays far from being the
@@ -50,6 +52,12 @@ _EVENT = (
     '"parseMode":"text"}}}}}}'
 )
 _FLOOD_BATCH = 500
+#: PROTOCOL §10.1; a version >= 5.5.6 as §12.1 asks of an emulator
+SERVER_INFO = json.dumps({"product": {"version": "5.5.6.0", "display_name": "bench.local"}}).encode()
+#: a JWT-shaped token (header.claims.signature, expiring in 2100): any token is accepted, but clients
+#: may check the shape and the expiry before they connect (PROTOCOL §2), as the official SDK does
+TOKEN = ".".join(base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=") for part in (
+    {"alg": "none", "typ": "JWT"}, {"sub": BOT_ID, "exp": 4102444800})) + ".bench"
 
 
 def _frame(opcode: int, payload: bytes) -> bytes:
@@ -194,6 +202,9 @@ class BotConnection(asyncio.Protocol):
             return
         lines = head.decode("latin-1").split("\r\n")
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        if headers.get("upgrade", "").lower() != "websocket":
+            self._plain_http(lines[0])
+            return
         key = headers.get("sec-websocket-key", "")
         accept = base64.b64encode(hashlib.sha1(key.encode() + _GUID).digest()).decode()
         asked = headers.get("sec-websocket-protocol", "")
@@ -204,6 +215,17 @@ class BotConnection(asyncio.Protocol):
         self.upgraded = True
         self.buf = rest
         BotConnection.open_connections.add(self)
+
+
+    def _plain_http(self, request_line: str) -> None:
+        """Answer one plain HTTP request (the server info endpoint) and close."""
+        found = request_line.split(" ")[:2] == ["GET", "/api/v4/server"]
+        status, body = ("200 OK", SERVER_INFO) if found else ("404 Not Found", b'{"error":"not_found"}')
+        assert self.transport is not None
+        self.transport.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                             f"Connection: close\r\n\r\n".encode() + body)
+        self.transport.close()
+        self.buf = b""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
