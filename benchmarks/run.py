@@ -1,13 +1,22 @@
-"""Benchmark runner: trueconf_sync against a raw websocket-client loop, one server, several rounds.
+"""Benchmark runner: trueconf_sync against a raw websocket-client loop and the official SDK, one server.
 
-Run (from the repository root):  python -m benchmarks.run [--rounds 5] [--server thin|fake]
+Run (from the repository root):  python -m benchmarks.run [--rounds 5] [--server thin|fake] [--sdk-python PATH]
 
 It starts one server process (by default the thin stand-in :mod:`benchmarks.thin_server`; ``--server
 fake`` uses the fake TrueConf server in standalone mode), then for every round and scenario runs the
 raw loop and trueconf_sync each in a fresh process (alternating which goes first), and prints a table:
 medians of the absolute figures, the ratio to the raw loop (median of the per-round ratios: both sides
 of a round share the same server and machine state, so drift cancels), the target and pass/fail. The
-same goes to a JSON file. ``--smoke`` runs one tiny round (CI uses it so the benchmarks cannot rot);
+same goes to a JSON file.
+
+The third side, the official asyncio SDK (``python-trueconf-bot``, :mod:`benchmarks.sdk_side`), runs in
+the sequential, pipelined and inbound scenarios when ``import trueconf`` works in this interpreter
+(``pip install python-trueconf-bot==1.5.4``) or in the one given by ``--sdk-python`` (a separate venv
+holding the SDK; its workers get the repository on ``PYTHONPATH``). Its columns are the SDK's figure and the ratio
+trueconf_sync / SDK with its own target. Without the SDK (or with ``--no-sdk``) one line says that its
+side was skipped and the table has the two other sides only.
+
+``--smoke`` runs one tiny round (CI uses it so the benchmarks cannot rot);
 the exit status is non-zero only when something crashed, never because a target was missed
 (``--strict`` changes that).
 """
@@ -28,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .scenarios import SCENARIOS, Setup
+from .sdk_side import SDK_SCENARIOS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results.json"
@@ -44,14 +54,15 @@ class Row:
     unit: str
     rule: str  # "ratio>=", "ratio<=" (ours / raw), "max" (ours, absolute) or "info" (no target)
     target: float
+    sdk_target: float | None = None  # ours / SDK must be >= this (issue 15, goal 4); None: shown, not judged
 
 
 ROWS = [
-    Row("sequential send_message", "sequential", "rate", "msg/s", "ratio>=", 0.9),
+    Row("sequential send_message", "sequential", "rate", "msg/s", "ratio>=", 0.9, 2.0),
     Row("send_message latency p50", "sequential", "p50_us", "us", "ratio<=", 1.2),
     Row("send_message latency p99", "sequential", "p99_us", "us", "ratio<=", 1.2),
-    Row("bulk send_messages vs pipelined", "pipelined", "rate", "msg/s", "ratio>=", 0.8),
-    Row("inbound: parsed, handled, acked", "inbound", "rate", "ev/s", "ratio>=", 1.0),
+    Row("bulk send_messages vs pipelined", "pipelined", "rate", "msg/s", "ratio>=", 0.8, 3.0),
+    Row("inbound: parsed, handled, acked", "inbound", "rate", "ev/s", "ratio>=", 1.0, 3.0),
     Row("python -c 'import ...'", "footprint", "import_ms", "ms", "max", 100.0),
     Row("... 'from trueconf_sync import Client'", "footprint", "import_client_ms", "ms", "max", 100.0),
     Row("... the same, sum of -X importtime self times", "footprint", "import_client_self_ms", "ms", "info", 0.0),
@@ -144,11 +155,34 @@ class Server:
                 self.proc.wait()
 
 
-def run_worker(scenario: str, side: str, setup: Setup, cpus: set[int] | None = None) -> dict[str, Any]:
-    """Run one side of one scenario in a fresh process (on ``cpus``); return its figures."""
+def _env_for(python: str) -> dict[str, str] | None:
+    """The environment of a worker run by ``python``: another interpreter gets the repository on its path."""
+    if python == sys.executable:
+        return None
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+
+
+def sdk_probe(python: str) -> tuple[str | None, str]:
+    """(the SDK's version, "") when ``python`` can import it, else (None, why not)."""
+    try:
+        done = subprocess.run([python, "-m", "benchmarks.sdk_side"], cwd=ROOT, env=_env_for(python),
+                              capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{python} did not run: {exc}"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["exit status " + str(done.returncode)])[-1]
+        return None, f"'import trueconf' failed in {python} ({last})"
+    return done.stdout.strip().splitlines()[-1], ""
+
+
+def run_worker(scenario: str, side: str, setup: Setup, cpus: set[int] | None = None,
+               python: str = sys.executable) -> dict[str, Any]:
+    """Run one side of one scenario in a fresh process of ``python`` (on ``cpus``); return its figures."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.worker", scenario, side, json.dumps(asdict(setup))],
-        cwd=ROOT, capture_output=True, text=True, timeout=WORKER_TIMEOUT, preexec_fn=_pinned(cpus),
+        [python, "-m", "benchmarks.worker", scenario, side, json.dumps(asdict(setup))],
+        cwd=ROOT, env=_env_for(python), capture_output=True, text=True, timeout=WORKER_TIMEOUT,
+        preexec_fn=_pinned(cpus),
     )
     if done.returncode != 0:
         raise RuntimeError(f"{scenario}/{side} failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
@@ -167,30 +201,39 @@ def judge(row: Row, raw: float | None, ours: float | None, ratio: float | None) 
     return ratio >= row.target if row.rule == "ratio>=" else ratio <= row.target
 
 
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 def summarize(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> list[dict[str, Any]]:
-    """Medians per row over the rounds, the median per-round ratio, and the verdict."""
+    """Medians per row over the rounds, the median per-round ratios (to raw, to the SDK), the verdicts."""
     summary = []
     for row in ROWS:
-        raws, ourss, ratios = [], [], []
+        raws, ourss, sdks, ratios, sdk_ratios = [], [], [], [], []
         for result in rounds:
             sides = result.get(row.scenario)
             if not sides:
                 continue
             raw, ours = sides["raw"].get(row.figure), sides["ours"].get(row.figure)
-            if raw is not None:
-                raws.append(raw)
-            if ours is not None:
-                ourss.append(ours)
+            sdk = sides.get("sdk", {}).get(row.figure)
+            for values, value in ((raws, raw), (ourss, ours), (sdks, sdk)):
+                if value is not None:
+                    values.append(value)
             if raw and ours is not None:
                 ratios.append(ours / raw)
+            if sdk and ours is not None:
+                sdk_ratios.append(ours / sdk)
         if not ourss:
             continue
-        raw_m = statistics.median(raws) if raws else None
-        ours_m = statistics.median(ourss)
-        ratio = statistics.median(ratios) if ratios else None
+        raw_m, ours_m, sdk_m = _median(raws), statistics.median(ourss), _median(sdks)
+        ratio, sdk_ratio = _median(ratios), _median(sdk_ratios)
         target = {"max": f"<= {row.target:g} {row.unit}", "info": "-"}.get(row.rule, f"{row.rule[5:]} {row.target:g}x")
+        sdk_pass = None if row.sdk_target is None or sdk_ratio is None else sdk_ratio >= row.sdk_target
         summary.append({"label": row.label, "unit": row.unit, "raw": raw_m, "ours": ours_m, "ratio": ratio,
-                        "target": target, "pass": judge(row, raw_m, ours_m, ratio), "rounds": len(ourss)})
+                        "target": target, "pass": judge(row, raw_m, ours_m, ratio), "rounds": len(ourss),
+                        "sdk": sdk_m, "sdk_ratio": sdk_ratio,
+                        "sdk_target": "-" if row.sdk_target is None else f">= {row.sdk_target:g}x",
+                        "sdk_pass": sdk_pass})
     return summary
 
 
@@ -198,10 +241,10 @@ def cpu_shares(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> dict[str, 
     """Median CPU share (1.0 = one core busy) of client and server in each timed scenario."""
     shares: dict[str, dict[str, float]] = {}
     for scenario in SCENARIOS:
-        for side in ("raw", "ours"):
+        for side in ("raw", "ours", "sdk"):
             for who in ("client_cpu", "server_cpu"):
                 values = [r[scenario][side][who] for r in rounds
-                          if scenario in r and r[scenario][side].get(who) is not None]
+                          if side in r.get(scenario, {}) and r[scenario][side].get(who) is not None]
                 if values:
                     shares.setdefault(scenario, {})[f"{side}_{who}"] = round(statistics.median(values), 2)
     return shares
@@ -219,15 +262,29 @@ def _loads(values: Any) -> str:
     return "-" if not values else "/".join(f"{v:.2f}" for v in values)
 
 
-def table(summary: list[dict[str, Any]]) -> str:
-    """The summary as a Markdown table."""
-    lines = ["| scenario | unit | raw websocket-client | trueconf_sync | ratio | target | result |",
-             "|---|---|---:|---:|---:|---|---|"]
-    for item in summary:
-        ratio = "-" if item["ratio"] is None else f"{item['ratio']:.2f}"
-        verdict = {True: "PASS", False: "FAIL", None: "-"}[item["pass"]]
-        lines.append(f"| {item['label']} | {item['unit']} | {_fmt(item['raw'])} | {_fmt(item['ours'])} | "
-                     f"{ratio} | {item['target']} | {verdict} |")
+def _verdict(item: dict[str, Any]) -> str:
+    verdicts = (item["pass"], item.get("sdk_pass"))
+    if False in verdicts:
+        return "FAIL" + {(False, False): "", (False, True): " (raw)", (True, False): " (SDK)"}.get(verdicts, "")
+    return "PASS" if True in verdicts else "-"
+
+
+def table(summary: list[dict[str, Any]], with_sdk: bool = False) -> str:
+    """The summary as a Markdown table (with the SDK's columns when ``with_sdk``)."""
+    def ratio(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    if not with_sdk:
+        lines = ["| scenario | unit | raw websocket-client | trueconf_sync | ratio | target | result |",
+                 "|---|---|---:|---:|---:|---|---|"]
+        lines += [f"| {item['label']} | {item['unit']} | {_fmt(item['raw'])} | {_fmt(item['ours'])} | "
+                  f"{ratio(item['ratio'])} | {item['target']} | {_verdict(item)} |" for item in summary]
+        return "\n".join(lines)
+    lines = ["| scenario | unit | raw websocket-client | trueconf_sync | SDK | vs raw | target | vs SDK | target "
+             "| result |", "|---|---|---:|---:|---:|---:|---|---:|---|---|"]
+    lines += [f"| {item['label']} | {item['unit']} | {_fmt(item['raw'])} | {_fmt(item['ours'])} | "
+              f"{_fmt(item['sdk'])} | {ratio(item['ratio'])} | {item['target']} | {ratio(item['sdk_ratio'])} | "
+              f"{item['sdk_target']} | {_verdict(item)} |" for item in summary]
     return "\n".join(lines)
 
 
@@ -262,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run trueconf_sync without orjson even when it is installed")
     parser.add_argument("--library", type=Path, help="directory holding another trueconf_sync package to measure")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--sdk-python", metavar="PATH",
+                        help="interpreter that has the official SDK (default: this one, when it has it)")
+    parser.add_argument("--no-sdk", dest="sdk", action="store_false", help="skip the official SDK's side")
     parser.add_argument("--clients", type=int, metavar="N",
                         help=f"clients of the 'clients' scenario (default {COUNTS['clients'][0]})")
     args = parser.parse_args(argv)
@@ -269,7 +329,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.clients < 1:
             parser.error("--clients must be at least 1")
         COUNTS["clients"] = (args.clients, args.clients)
+    if args.sdk_python is not None and not os.access(args.sdk_python, os.X_OK):
+        parser.error(f"--sdk-python must be an executable Python interpreter; {args.sdk_python!r} is not")
     scenarios = args.scenario or list(SCENARIOS)
+    sdk_python = args.sdk_python or sys.executable
+    sdk_version, why_not = sdk_probe(sdk_python) if args.sdk else (None, "--no-sdk")
+    sdk_scenarios = set(SDK_SCENARIOS) if sdk_version else set()
+    if sdk_version:
+        print(f"official SDK side: python-trueconf-bot {sdk_version} in {sdk_python}")
+    else:
+        hint = "" if not args.sdk else " (pip install python-trueconf-bot==1.5.4, or --sdk-python PATH)"
+        print(f"official SDK side skipped: {why_not}{hint}")
     rounds_wanted = 1 if args.smoke else max(1, args.rounds)
     started = time.monotonic()
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -293,17 +363,20 @@ def main(argv: list[str] | None = None) -> int:
                               warmup=10 if args.smoke else 200,
                               extra={"import_runs": 1 if args.smoke else 5, "stdlib_json": args.stdlib_json,
                                      "library": str(args.library.resolve()) if args.library else None})
-                sides = ("raw", "ours") if number % 2 == 0 else ("ours", "raw")
-                result[scenario] = {side: run_worker(scenario, side, setup, client_cpus) for side in sides}
-                figures = "  ".join(f"{side} {_fmt(result[scenario][side].get('rate'))}" for side in ("raw", "ours")
-                                    if "rate" in result[scenario][side])
+                sides = ("raw", "ours", "sdk") if scenario in sdk_scenarios else ("raw", "ours")
+                sides = sides if number % 2 == 0 else sides[::-1]
+                result[scenario] = {side: run_worker(scenario, side, setup, client_cpus,
+                                                     sdk_python if side == "sdk" else sys.executable)
+                                    for side in sides}
+                figures = "  ".join(f"{side} {_fmt(result[scenario][side].get('rate'))}" for side in
+                                    ("raw", "ours", "sdk") if "rate" in result[scenario].get(side, {}))
                 print(f"round {number + 1} {scenario:<10} {figures}", flush=True)
             rounds.append(result)
     finally:
         server.stop()
     summary = summarize(rounds)
     print()
-    print(table(summary))
+    print(table(summary, with_sdk=bool(sdk_scenarios & set(scenarios))))
     shares = cpu_shares(rounds)
     print("\nCPU share in the timed sections (1.0 = one core):")
     for scenario, values in shares.items():
@@ -313,13 +386,14 @@ def main(argv: list[str] | None = None) -> int:
           f"load average before/after: {_loads(load_before)} / {_loads(os.getloadavg() if load_before else None)}")
     report = {"machine": machine(), "server": args.server, "smoke": args.smoke, "rounds": rounds,
               "json_backend": sorted(backends),
+              "sdk": {"version": sdk_version, "python": sdk_python} if sdk_version else {"skipped": why_not},
               "load_average": {"before": load_before, "after": os.getloadavg() if load_before else None},
               "pinning": {"server": sorted(server_cpus or []), "clients": sorted(client_cpus or [])},
               "summary": summary, "cpu_share": shares, "seconds": round(time.monotonic() - started, 1)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.json} after {report['seconds']} s")
-    if args.strict and any(item["pass"] is False for item in summary):
+    if args.strict and any(False in (item["pass"], item["sdk_pass"]) for item in summary):
         return 1
     return 0
 

@@ -1,8 +1,9 @@
 """The third side of the benchmark: the official asyncio SDK (``python-trueconf-bot``, import ``trueconf``).
 
-The SDK is not a dependency of trueconf_sync. To get this side, install it into the interpreter
-that runs the benchmark (``pip install -e '.[bench]'``, or ``pip install python-trueconf-bot==1.5.4``)
-or into a separate venv and point the runner at it::
+The SDK is not a dependency of trueconf_sync, not even an extra (the published wheel has no
+benchmarks and should not pull in another client library). To get this side, install it into the
+interpreter that runs the benchmark (``pip install python-trueconf-bot==1.5.4``), or into a separate
+venv and point the runner at it::
 
     python3 -m venv /tmp/sdkvenv && /tmp/sdkvenv/bin/pip install python-trueconf-bot==1.5.4
     python -m benchmarks.run --sdk-python /tmp/sdkvenv/bin/python
