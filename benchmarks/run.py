@@ -209,7 +209,11 @@ def summarize(rounds: list[dict[str, dict[str, dict[str, Any]]]]) -> list[dict[s
     """Medians per row over the rounds, the median per-round ratios (to raw, to the SDK), the verdicts."""
     summary = []
     for row in ROWS:
-        raws, ourss, sdks, ratios, sdk_ratios = [], [], [], [], []
+        raws: list[float] = []
+        ourss: list[float] = []
+        sdks: list[float] = []
+        ratios: list[float] = []
+        sdk_ratios: list[float] = []
         for result in rounds:
             sides = result.get(row.scenario)
             if not sides:
@@ -263,10 +267,14 @@ def _loads(values: Any) -> str:
 
 
 def _verdict(item: dict[str, Any]) -> str:
-    verdicts = (item["pass"], item.get("sdk_pass"))
-    if False in verdicts:
-        return "FAIL" + {(False, False): "", (False, True): " (raw)", (True, False): " (SDK)"}.get(verdicts, "")
-    return "PASS" if True in verdicts else "-"
+    raw_ok, sdk_ok = item["pass"], item.get("sdk_pass")
+    if raw_ok is False and sdk_ok is True:
+        return "FAIL (raw)"
+    if sdk_ok is False:
+        return "FAIL (SDK)" if raw_ok is True else "FAIL"
+    if raw_ok is False:
+        return "FAIL"
+    return "PASS" if True in (raw_ok, sdk_ok) else "-"
 
 
 def table(summary: list[dict[str, Any]], with_sdk: bool = False) -> str:

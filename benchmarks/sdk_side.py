@@ -59,6 +59,7 @@ async def _start(setup: Setup, dispatcher: Any = None, receive_unread: bool = Fa
     await bot.start()
     authorized = asyncio.ensure_future(bot.authorized_event.wait())
     connecting = bot._connect_task  # (private: the only place a failed connect reports its error)
+    assert connecting is not None  # (start() made it)
     done, _ = await asyncio.wait({authorized, connecting}, timeout=START_TIMEOUT,
                                  return_when=asyncio.FIRST_COMPLETED)
     if authorized not in done:
@@ -137,7 +138,7 @@ def _flood_method(count: int, chat_id: str) -> Any:
         chat_id: str
 
         def __post_init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]
 
         def payload(self) -> dict[str, Any]:
             return {"count": self.count, "chatId": self.chat_id}
@@ -156,7 +157,7 @@ async def _inbound(setup: Setup) -> Figures:
     done = asyncio.Event()
     handled = [0]
 
-    @router.message()
+    @router.message()  # type: ignore[untyped-decorator]
     async def handle(message: Message) -> None:
         if message.text:  # touch the typed model, as a bot would
             handled[0] += 1
