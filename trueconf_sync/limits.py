@@ -127,7 +127,7 @@ def check_id(name: str, value: Any) -> str:
         raise ValueError(f"{name} must be a non-empty id without surrounding spaces, got {value!r}")
     if len(value) > MAX_ID_LENGTH:
         raise ValueError(f"{name} is {len(value)} characters long; the limit is {MAX_ID_LENGTH}")
-    return check_encodable(name, value)
+    return value if value.isascii() else check_encodable(name, value)  # (ids are ASCII: skip a call)
 
 
 def check_optional_id(name: str, value: Any) -> str | None:

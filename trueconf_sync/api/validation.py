@@ -34,7 +34,7 @@ def check_text(
     """
     if parse_mode is None and type(value) is str and len(value) <= limit and value.strip():
         # the common case: plain text, where every character is visible
-        return check_encodable(name, value), ParseMode.TEXT
+        return (value if value.isascii() else check_encodable(name, value)), ParseMode.TEXT
     # Formatted text, a parse mode or an unusual string: the text layer counts (loaded only now).
     from ..text.formatting import FormattedText, visible_length
 
