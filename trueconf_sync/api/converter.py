@@ -25,7 +25,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from ..enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from ..logs import get_logger
-from .models.base import Millis, Model
+from .models.base import Author, ChatRef, Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
@@ -261,7 +261,40 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
         _setattr(obj, "raw", data)
         return obj
 
+    if cls in _SHARED:
+        return _shared(plain_hook)
     return hook if fallbacks or post is not None else plain_hook
+
+
+#: Small models that repeat from event to event (who wrote a message, the chat it is in): an equal
+#: wire object gives the same frozen instance, looked up instead of built (a third of the cost of
+#: parsing a typical message). Its ``raw`` is the first of those equal objects: the message's own
+#: ``raw`` still holds what this event carried.
+_SHARED: frozenset[type[Model]] = frozenset({Author, ChatRef})
+#: Most instances a shared model keeps (the table is emptied when full: a bound, not an LRU).
+SHARED_MAX = 4096
+
+
+def _shared(hook: Callable[[Any, Any], Model]) -> Callable[[Any, Any], Model]:
+    table: dict[tuple[tuple[str, Any], ...], Model] = {}
+
+    def shared(data: Any, cls: Any) -> Model:
+        if type(data) is not dict:
+            return hook(data, cls)
+        for value in data.values():
+            # Only str, int and null are keys as they are: True == 1 == 1.0 would share one instance.
+            if type(value) is not str and type(value) is not int and value is not None:
+                return hook(data, cls)
+        key = tuple(data.items())
+        obj = table.get(key)
+        if obj is None:
+            obj = hook(data, cls)
+            if len(table) >= SHARED_MAX:
+                table.clear()
+            table[key] = obj
+        return obj
+
+    return shared
 
 
 def structure_content(envelope_type: Any, content: Any) -> Any:
