@@ -233,12 +233,6 @@ class HandlerWorkers:
             log.warning("closing with %d server events not handled (%s)", left, how)
         return left
 
-    def _message_id(self, event: Any) -> str | None:
-        return event.message_id or None if isinstance(event, Message) else None
-
-    def _seen_before(self, message_id: str | None) -> bool:
-        return message_id is not None and message_id in self._seen
-
     def _remember(self, message_id: str | None) -> None:
         """Remember a handled message id (bounded window) so a redelivery is not handled again."""
         if message_id is None:
@@ -280,12 +274,12 @@ class HandlerWorkers:
             event = RawEvent(method=str(method), payload=payload, id=frame.get("id"))
             object.__setattr__(event, "raw", frame)
         ok = True
-        message_id = self._message_id(event)
-        if self._seen_before(message_id):
+        message_id = (event.message_id or None) if isinstance(event, Message) else None
+        name = method if type(method) is str else str(method)
+        if message_id is not None and message_id in self._seen:
             self.duplicates += 1
             log.debug("dropping a redelivered message (already handled)")
-        elif self._skip is None or not self._skip(str(method), event):
-            name = str(method)
+        elif self._skip is None or not self._skip(name, event):
             if spec is not None:
                 ok = self._emit(spec.signal, event, name, frame)
             ok = self._emit(event_received, event, name, frame) and ok
