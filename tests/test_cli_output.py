@@ -7,6 +7,7 @@ Each test runs the command line as a real process against the fake server (``tru
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import pty
 import select
@@ -124,3 +125,15 @@ def test_progress_flag_forces_the_bar_without_a_terminal(trueconf_server: Any, t
                   str(_big_file(tmp_path)))
     assert result.returncode == 0, result.stderr
     assert "%|" in result.stderr
+
+
+def test_main_leaves_the_library_logger_level_as_it_found_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # main() run in-process (tests, a bigger program) set -q's ERROR level for good, so later
+    # warnings of the library were dropped.
+    from trueconf_sync.cli import main
+
+    logger = logging.getLogger("trueconf_sync")
+    before = logger.level
+    monkeypatch.setenv("TRUECONF_TOKEN", "x")
+    assert main(["-q", "send", "--server", "127.0.0.1", "--port", "1", "--no-https", "--chat", "c", "hi"]) != 0
+    assert logger.level == before

@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup_logging(args: argparse.Namespace, redactor: Redactor, stream: TextIO) -> logging.Handler:
+def _setup_logging(args: argparse.Namespace, redactor: Redactor, stream: TextIO) -> tuple[logging.Handler, int]:
+    """Log to ``stream`` at the level the flags ask for; return the handler and the level it replaced."""
     verbose = getattr(args, "verbose", 0) or 0
     level = logging.ERROR if getattr(args, "quiet", False) else (
         logging.WARNING if not verbose else logging.INFO if verbose == 1 else logging.DEBUG)
@@ -155,9 +156,10 @@ def _setup_logging(args: argparse.Namespace, redactor: Redactor, stream: TextIO)
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
     handler.addFilter(redactor)
     logger = logging.getLogger("trueconf_sync")
+    previous = logger.level
     logger.addHandler(handler)
     logger.setLevel(level)
-    return handler
+    return handler, previous
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -183,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # are loaded); argument values that are no flag names and no safe values never reach stderr.
     redactor = Redactor([os.environ.get(name, "") for name in _SECRET_VARS])
     hidden = scan(words, parser)
-    handler = _setup_logging(args, redactor, sys.stderr)
+    handler, previous_level = _setup_logging(args, redactor, sys.stderr)
     try:
         if run is None:  # the demo needs no settings: it makes its own server and accounts
             from .demo import run_demo
@@ -208,5 +210,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             trace = "".join(traceback.format_exception(exc))
             print(redactor(hidden.scrub(trace, quoted=False)), file=sys.stderr, end="")
         return int(code)
-    finally:
+    finally:  # main() may run inside a bigger program (and tests): leave its logging as it was
         logging.getLogger("trueconf_sync").removeHandler(handler)
+        logging.getLogger("trueconf_sync").setLevel(previous_level)
