@@ -49,3 +49,9 @@ def test_masked_covers_secret_keys_and_cuts_long_frames():
     assert '"text":"token: visible"' in shown  # ordinary values stay readable
     long = masked('{"text":"' + "a" * 5000 + '"}')
     assert len(long) < 2100 and long.endswith("chars)")
+
+
+def test_masked_hides_upload_task_ids():
+    # uploadFile's answer: the task id lets anyone upload into the bot's task (found leaking at -vv).
+    line = masked('{"type":2,"id":5,"payload":{"uploadTaskId":"af0eb628-612f","fileId":"f1"}}')
+    assert "af0eb628" not in line and '"uploadTaskId":"***"' in line and '"fileId":"f1"' in line

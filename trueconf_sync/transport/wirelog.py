@@ -7,7 +7,7 @@ when the logger is off (the choice is made once, when connecting).
 
 The frames carry secrets: the ``auth`` request's token, download URLs whose query is a key
 (PROTOCOL §6.2), the survey and avatar URLs. The values of every key named like ``token``,
-``password`` or ``...url`` are replaced with ``***`` before the line is formatted; long frames
+``password``, ``...taskId`` or ``...url`` are replaced with ``***`` before the line is formatted; long frames
 are cut (a log line, not a dump).
 """
 
@@ -26,8 +26,9 @@ wire_log = logging.getLogger("trueconf_sync.wire")
 #: Longest frame text shown in one log line.
 MAX_SHOWN = 2000
 # "key": "value" where the key names a secret; JSON strings may hold escaped quotes.
-_SECRET_VALUE = re.compile(r'("(?:[A-Za-z_]*(?:token|Token|password|Password)|[A-Za-z_]*(?:url|Url|URL))"\s*:\s*)'
-                           r'"(?:[^"\\]|\\.)*"')
+# An upload task id is a capability too: whoever holds it can upload into the bot's task (§6.1).
+_SECRET_VALUE = re.compile(r'("(?:[A-Za-z_]*(?:token|Token|password|Password|taskId|TaskId)|[A-Za-z_]*(?:url|Url|URL))"'
+                           r'\s*:\s*)"(?:[^"\\]|\\.)*"')
 
 
 def enabled() -> bool:
