@@ -144,7 +144,6 @@ for _cls in _open_enums(_OpenIntEnum) + _open_enums(_OpenStrEnum):
     converter.register_structure_hook(_cls, _enum_hook(_cls))
 
 
-
 def _optional_inner(tp: Any) -> Any:
     """``X`` for ``X | None`` / ``Optional[X]`` (one other member), else None."""
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
@@ -233,25 +232,9 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
     fallbacks = _FALLBACK_KEYS.get(cls, ())
     post = _POST.get(cls)
 
-    def hook(data: Any, _: Any) -> Model:
-        if not isinstance(data, dict):
-            return _not_a_dict(cls, data)
-        source = data
-        for key, old in fallbacks:
-            if key not in source and old in source:
-                source = {**source, key: source[old]}
-        try:
-            obj = generated(source, cls)
-        except Exception:  # noqa: BLE001 - one unreadable value: read the others
-            obj = _lenient_fields(cls, source)
-        _setattr(obj, "raw", data)
-        if post is not None:
-            post(obj, data)
-        return obj
-
     def plain_hook(data: Any, _: Any) -> Model:
-        # The same for the many models with neither older key names nor a post step (a hot path:
-        # a message holds four or five models).
+        # Models with neither older key names nor a post step take this alone (a hot path: a
+        # message holds four or five models); anything but a plain dict goes through ``hook``.
         if type(data) is not dict:
             return hook(data, _)
         try:
@@ -259,6 +242,20 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
         except Exception:  # noqa: BLE001 - one unreadable value: read the others
             obj = _lenient_fields(cls, data)
         _setattr(obj, "raw", data)
+        return obj
+
+    def hook(data: Any, _: Any) -> Model:
+        if not isinstance(data, dict):
+            return _not_a_dict(cls, data)
+        source = data if type(data) is dict else dict(data)
+        for key, old in fallbacks:
+            if key not in source and old in source:
+                source = {**source, key: source[old]}
+        obj = plain_hook(source, _)
+        if source is not data:
+            _setattr(obj, "raw", data)  # what the server sent, not the copy with older keys filled in
+        if post is not None:
+            post(obj, data)
         return obj
 
     if cls in _SHARED:
