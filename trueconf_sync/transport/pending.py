@@ -21,17 +21,18 @@ from typing import Any
 
 from ..logs import get_logger
 
-__all__ = ["Notify", "Pending"]
+__all__ = ["Notify", "Pending", "yield_cpu"]
 
 log = get_logger("trueconf_sync.connection")
 
 #: ``notify(index, result, error)``: how a bulk request reports its outcome (must not block).
 Notify = Callable[[int, Any, "BaseException | None"], None]
 _allocate_lock = threading.Lock
-#: After waking a blocked caller, the completing thread (usually the reader) gives up the CPU and
-#: the GIL at once: the caller, just woken on the same core, would otherwise find the GIL held and
-#: sleep once more until the reader blocks in ``recv`` (sequential calls: ~4% less wall per call).
-_yield: Callable[[], None] = getattr(os, "sched_yield", None) or functools.partial(time.sleep, 0)
+#: Gives the CPU (and the GIL) to another thread: ``sleep(0)`` where there is no ``sched_yield``.
+#: After waking a blocked caller, the completing thread (usually the reader) calls it: the caller,
+#: just woken on the same core, would otherwise find the GIL held and sleep once more until the
+#: reader blocks in ``recv`` (sequential calls: ~4% less wall per call).
+yield_cpu: Callable[[], None] = getattr(os, "sched_yield", None) or functools.partial(time.sleep, 0)
 
 
 class Pending:
@@ -79,7 +80,7 @@ class Pending:
         if self.lock is not None:
             self.value = value
             self.lock.release()
-            _yield()
+            yield_cpu()
         elif self.future is not None:
             try:
                 self.future.set_result(value)
@@ -93,7 +94,7 @@ class Pending:
         if self.lock is not None:
             self.error = error
             self.lock.release()
-            _yield()
+            yield_cpu()
         elif self.future is not None:
             try:
                 self.future.set_exception(error)
