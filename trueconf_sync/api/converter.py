@@ -14,8 +14,6 @@ keeping ``raw``, the field-by-field fallback, and a message's content chosen by 
 from __future__ import annotations
 
 import enum
-import types
-import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,10 +23,11 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from ..enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from ..logs import get_logger
-from .models.base import Author, ChatRef, Millis, Model
+from .models.base import Millis, Model
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
+from .readers import Shortcut, make_reader, optional_inner
 
 __all__ = ["camel", "converter", "structure", "structure_content", "unstructure"]
 
@@ -104,10 +103,21 @@ def _enum(value: Any, cls: type[enum.Enum]) -> enum.Enum:
     return hook(value, cls)
 
 
+def _members(cls: type[enum.Enum]) -> dict[Any, enum.Enum]:
+    """``{value: member}`` of an enum (kept: readers look members up in it too)."""
+    table = _MEMBERS.get(cls)
+    if table is None:
+        table = _MEMBERS[cls] = {member.value: member for member in cls}
+    return table
+
+
+_MEMBERS: dict[type[enum.Enum], dict[Any, enum.Enum]] = {}
+
+
 def _enum_hook(cls: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
     """:func:`_enum` for one class, its members looked up in a dict of its own (a hot path: every
     message has a few enum fields; each enum of this library is registered with its own)."""
-    get = {member.value: member for member in cls}.get
+    get = _members(cls).get
 
     def hook(value: Any, _: Any) -> enum.Enum:
         if type(value) is int or type(value) is str:
@@ -144,19 +154,11 @@ for _cls in _open_enums(_OpenIntEnum) + _open_enums(_OpenStrEnum):
     converter.register_structure_hook(_cls, _enum_hook(_cls))
 
 
-def _optional_inner(tp: Any) -> Any:
-    """``X`` for ``X | None`` / ``Optional[X]`` (one other member), else None."""
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
-        return None
-    others = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-    return others[0] if len(others) == 1 and len(others) < len(typing.get_args(tp)) else None
-
-
 def _optional_hook(tp: Any) -> Callable[[Any, Any], Any]:
     """``X | None``: None stays None, anything else takes X's hook. The hook is looked up once, on
     first use (cattrs' own optional handling dispatches on every value; and a model may hold an
     optional of itself, ``Message.reply_message``, whose hook is being built at this point)."""
-    inner = _optional_inner(tp)
+    inner = optional_inner(tp)
     found: list[Callable[[Any, Any], Any]] = []
 
     def hook(value: Any, _: Any) -> Any:
@@ -169,7 +171,7 @@ def _optional_hook(tp: Any) -> Callable[[Any, Any], Any]:
     return hook
 
 
-converter.register_structure_hook_factory(lambda tp: _optional_inner(tp) is not None, _optional_hook)
+converter.register_structure_hook_factory(lambda tp: optional_inner(tp) is not None, _optional_hook)
 
 # ---- models -----------------------------------------------------------------------------------
 
@@ -196,23 +198,58 @@ def _lenient_fields(cls: type[Model], data: dict[str, Any]) -> Model:
             values[field.name] = converter.structure(data[key], field.type)
         except Exception:  # noqa: BLE001 - a bad field must not cost the whole object
             log.debug("could not read %s.%s; using its default", cls.__name__, field.name)
-    return cls(**values)
+    obj = cls(**values)
+    _setattr(obj, "raw", data)
+    return obj
 
 
-def _generated(cls: type[Model]) -> Callable[[dict[str, Any], Any], Model]:
-    """cattrs' generated structure function of ``cls``: camelCase keys, local fields left out."""
+#: The conditions under which a scalar hook above returns the wire value unchanged: a reader
+#: (:mod:`.readers`) skips the call then. Enums have their members table instead.
+_SHORTCUTS: dict[Any, str] = {
+    str: "type(v) is str",
+    int: "type(v) is int",
+    float: "type(v) is float",
+    bool: "v is True or v is False",
+    Millis: "type(v) is int and not 0 < v < 100_000_000_000",
+}
+
+
+def _shortcut(tp: Any) -> Shortcut | None:
+    if isinstance(tp, type) and issubclass(tp, (_OpenIntEnum, _OpenStrEnum)):
+        return _members(tp)
+    try:
+        return _SHORTCUTS.get(tp)
+    except TypeError:  # an unhashable type annotation
+        return None
+
+
+def _keys(cls: type[Model]) -> dict[str, tuple[str, ...]]:
+    """Field -> its wire keys: the camelCase name, then any older name (read when it is missing)."""
+    older = dict(_FALLBACK_KEYS.get(cls, ()))
+    return {field.name: (key, older[key]) if key in older else (key,)
+            for field in _wire_fields(cls) for key in (camel(field.name),)}
+
+
+def _cattrs_generated(cls: type[Model]) -> Callable[[dict[str, Any], Any], Model]:
+    """cattrs' generated structure function of ``cls``: camelCase keys, local fields left out,
+    ``raw`` kept. Used for a model a reader cannot fill (see :mod:`.readers`), and by the tests
+    as the reference readers must agree with."""
     overrides: dict[str, Any] = {f.name: override(omit=True) for f in attrs.fields(cls) if f.name in _LOCAL_FIELDS}
     for field in _wire_fields(cls):
         if cls is Message and field.name == "content":
-            # Chosen by the envelope type (see _post_message): the raw value is kept until then, so
-            # no default content object is built only to be replaced.
             overrides[field.name] = override(rename="content", struct_hook=_as_is)
         else:
             overrides[field.name] = override(rename=camel(field.name))
-    fn: Callable[[dict[str, Any], Any], Model] = make_dict_structure_fn(
+    fn = make_dict_structure_fn(
         cls, converter, _cattrs_forbid_extra_keys=False, _cattrs_detailed_validation=False, **overrides
     )
-    return fn
+
+    def generated(data: dict[str, Any], _: Any) -> Model:
+        obj: Model = fn(data, cls)
+        _setattr(obj, "raw", data)
+        return obj
+
+    return generated
 
 
 def _as_is(value: Any, _: Any) -> Any:
@@ -227,84 +264,58 @@ def _not_a_dict(cls: type[Model], data: Any) -> Model:
 
 
 def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
-    """The structure hook of model ``cls``: generated function + the lenient steps around it."""
-    generated = _generated(cls)
+    """The structure hook of model ``cls``: its reader (or cattrs' function) + the lenient steps."""
     fallbacks = _FALLBACK_KEYS.get(cls, ())
     post = _POST.get(cls)
 
-    def plain_hook(data: Any, _: Any) -> Model:
-        # Models with neither older key names nor a post step take this alone (a hot path: a
-        # message holds four or five models); anything but a plain dict goes through ``hook``.
-        if type(data) is not dict:
-            return hook(data, _)
-        try:
-            obj = generated(data, cls)
-        except Exception:  # noqa: BLE001 - one unreadable value: read the others
-            obj = _lenient_fields(cls, data)
-        _setattr(obj, "raw", data)
-        return obj
-
-    def hook(data: Any, _: Any) -> Model:
+    def lenient(data: Any, _: Any) -> Model:
+        # Anything but a plain dict, or a value the fast way could not read: field by field.
         if not isinstance(data, dict):
             return _not_a_dict(cls, data)
-        source = data if type(data) is dict else dict(data)
+        source = dict(data)
         for key, old in fallbacks:
             if key not in source and old in source:
-                source = {**source, key: source[old]}
-        obj = plain_hook(source, _)
-        if source is not data:
-            _setattr(obj, "raw", data)  # what the server sent, not the copy with older keys filled in
+                source[key] = source[old]
+        obj = _lenient_fields(cls, source)
+        _setattr(obj, "raw", data)  # what the server sent, not the copy with older keys filled in
         if post is not None:
             post(obj, data)
         return obj
 
-    if cls in _SHARED:
-        return _shared(plain_hook)
-    return hook if fallbacks or post is not None else plain_hook
+    # A message's content is chosen by the envelope type (see _post_message): the raw value is
+    # kept until then, so no default content object is built only to be replaced.
+    as_is = frozenset({"content"}) if cls is Message else frozenset()
+    reader = make_reader(cls, converter.get_structure_hook, _keys(cls), _shortcut, lenient, post=post, as_is=as_is)
+    if reader is not None:
+        hook = reader
+    else:
+        generated = _cattrs_generated(cls)
 
+        def hook(data: Any, _: Any) -> Model:
+            if type(data) is not dict or fallbacks:
+                return lenient(data, _)
+            try:
+                obj = generated(data, cls)
+            except Exception:  # noqa: BLE001 - one unreadable value: read the others
+                return lenient(data, _)
+            if post is not None:
+                post(obj, data)
+            return obj
 
-#: Small models that repeat from event to event (who wrote a message, the chat it is in): an equal
-#: wire object gives the same frozen instance, looked up instead of built (a third of the cost of
-#: parsing a typical message). Its ``raw`` is the first of those equal objects: the message's own
-#: ``raw`` still holds what this event carried.
-_SHARED: frozenset[type[Model]] = frozenset({Author, ChatRef})
-#: Most instances a shared model keeps (the table is emptied when full: a bound, not an LRU).
-SHARED_MAX = 4096
-
-
-def _shared(hook: Callable[[Any, Any], Model]) -> Callable[[Any, Any], Model]:
-    table: dict[tuple[tuple[str, Any], ...], Model] = {}
-
-    def shared(data: Any, cls: Any) -> Model:
-        if type(data) is not dict:
-            return hook(data, cls)
-        for value in data.values():
-            # Only str, int and null are keys as they are: True == 1 == 1.0 would share one instance.
-            if type(value) is not str and type(value) is not int and value is not None:
-                return hook(data, cls)
-        key = tuple(data.items())
-        obj = table.get(key)
-        if obj is None:
-            obj = hook(data, cls)
-            if len(table) >= SHARED_MAX:
-                table.clear()
-            table[key] = obj
-        return obj
-
-    return shared
+    return hook
 
 
 def structure_content(envelope_type: Any, content: Any) -> Any:
     """Parse an envelope's ``content`` by its ``type``; unknown or unreadable -> UnknownContent."""
-    try:
-        kind = int(envelope_type)
-    except (TypeError, ValueError):
-        kind = -1
+    kind = envelope_type if type(envelope_type) is int else _envelope_kind(envelope_type)
+    if type(content) is dict and kind != _FORWARDED:  # the usual case, first
+        cls = CONTENT_TYPES.get(kind, UnknownContent)
+        return _hook_of(cls)(content, cls)
     if not isinstance(content, dict):
         obj = UnknownContent()
         _setattr(obj, "raw", {"value": content})
         return obj
-    if kind == EnvelopeType.FORWARDED_MESSAGE:
+    if kind == _FORWARDED:
         # A forward holds the original envelope; a forward of a forward arrives flattened with
         # plain text inside (PROTOCOL §11 item 40).
         if "messageId" in content or "author" in content or "content" in content:
@@ -312,6 +323,16 @@ def structure_content(envelope_type: Any, content: Any) -> Any:
         return _hook_of(TextContent)(content, TextContent)
     cls = CONTENT_TYPES.get(kind, UnknownContent)
     return _hook_of(cls)(content, cls)
+
+
+_FORWARDED = int(EnvelopeType.FORWARDED_MESSAGE)
+
+
+def _envelope_kind(envelope_type: Any) -> int:
+    try:
+        return int(envelope_type)
+    except (TypeError, ValueError):
+        return -1
 
 
 #: class -> its structure hook, looked up once (``converter.structure`` dispatches on every call)
@@ -326,11 +347,12 @@ def _hook_of(cls: type[Any]) -> Callable[[Any, Any], Any]:
 
 
 def _post_message(obj: Message, data: dict[str, Any]) -> None:
-    _setattr(obj, "content", structure_content(data.get("type"), data.get("content")))
+    _set_content(obj, structure_content(data.get("type"), data.get("content")))
     if not obj.chat_id and obj.chat is not None:
         _setattr(obj, "chat_id", obj.chat.chat_id)
 
 
+_set_content = vars(Message)["content"].__set__  # the slot itself: the frozen __setattr__ refuses
 _POST: dict[type[Any], Callable[[Any, dict[str, Any]], None]] = {Message: _post_message}
 
 
