@@ -69,6 +69,30 @@ def test_mask_keys_differ_and_mask_is_its_own_inverse():
     assert mask(b"", key) == b""
 
 
+@pytest.mark.parametrize("opcode", [OP_TEXT, OP_BINARY])
+def test_frames_of_a_batch_are_each_masked_with_a_key_of_their_own(opcode):
+    sizes = [0, 1, 3, 4, 5, 20, 125, 126, 127, 65535, 65536, 7, 300_001, 2]
+    payloads = [os.urandom(size) for size in sizes] + [b'{"type":2,"id":%d}' % n for n in range(300)]
+    data = Masker().frames(payloads, opcode)
+    keys, pos = [], 0
+    for payload in payloads:
+        assert data[pos] == 0x80 | opcode and data[pos + 1] & 0x80  # FIN, masked
+        size, at = data[pos + 1] & 0x7F, pos + 2
+        if size == 126:
+            size, at = int.from_bytes(data[at:at + 2], "big"), at + 2
+        elif size == 127:
+            size, at = int.from_bytes(data[at:at + 8], "big"), at + 8
+        key = data[at:at + 4]
+        body = data[at + 4:at + 4 + size]
+        # Unmasked here byte by byte (RFC 6455 §5.3), not with the library's mask().
+        assert size == len(payload) and bytes(b ^ key[i % 4] for i, b in enumerate(body)) == payload
+        keys.append(key)
+        pos = at + 4 + size
+    assert pos == len(data)
+    assert len(set(keys)) > len(keys) - 3  # fresh random keys (a repeat is a 1 in 2**32 chance each)
+    assert Masker().frames([]) == b""
+
+
 def parse_key(frame: bytes) -> bytes:
     return frame[2:6]
 

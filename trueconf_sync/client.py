@@ -460,8 +460,12 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
         if method != "sendMessage" or not isinstance(event, LOADED.message) or event.is_system:
             return False
-        me = self.user_id
-        return bool(me) and same_user(event.author.id, me, home=me)  # type: ignore[arg-type]
+        auth = self._sup.auth  # (on every message: the user_id property, inlined)
+        me = auth.user_id if auth is not None else None
+        if not me:
+            return False
+        author: str = event.author.id
+        return author == me or same_user(author, me, me)
 
 
 def _setting(name: str) -> property:

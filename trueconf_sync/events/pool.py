@@ -67,7 +67,8 @@ class _Generation:
     """The pool's threads and ready queue from its first owner until its last one leaves."""
 
     def __init__(self) -> None:
-        self.cond = threading.Condition(threading.Lock())
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)  # ``schedule`` takes ``lock`` itself: no Python-level __enter__
         self.ready: deque[Lane] = deque()
         self.threads: list[threading.Thread] = []
         self.idle = 0  # threads waiting for a lane and not yet claimed by a notify
@@ -126,7 +127,7 @@ class WorkerPool:
         if self._owners <= 0:
             return False
         gen = self._gen
-        with gen.cond:
+        with gen.lock:
             lane.items.append(item)
             if lane.scheduled:
                 return True  # queued or running: its thread takes the item in turn

@@ -359,8 +359,7 @@ class Connection:
                 if self._close_sent:
                     raise ConnectionLostError("the connection is closing")
                 self._sends += 1  # progress marker for the heartbeat's stall check
-                frame = self._masker.frame
-                self._sock.sendall(b"".join([frame(text) for text in texts]))
+                self._sock.sendall(self._masker.frames(texts))
         except ConnectionLostError:
             raise self._lost_error() from None
         except Exception as exc:

@@ -123,25 +123,58 @@ class Masker:
         self._batch = self._FIRST_BATCH
 
     def _key(self) -> bytes:
+        return self._take(4)
+
+    def _take(self, size: int) -> bytes:
+        """``size`` fresh random bytes (4 per frame: each frame gets a key of its own, RFC 6455 §5.3)."""
         pos = self._pos
-        if pos >= len(self._keys):
-            self._keys = os.urandom(self._batch)
+        if pos + size > len(self._keys):
+            self._keys = os.urandom(max(self._batch, size))
             self._batch = min(self._batch * 2, self._BATCH)
             pos = 0
-        self._pos = pos + 4
-        return self._keys[pos : pos + 4]
+        self._pos = pos + size
+        return self._keys[pos : pos + size]
 
     def frame(self, payload: bytes, opcode: int = OP_TEXT) -> bytes:
         """One final, masked frame carrying ``payload``."""
         size = len(payload)
         key = self._key()
-        if size < 126:
-            head = bytes((0x80 | opcode, 0x80 | size))
-        elif size < 0x10000:
-            head = bytes((0x80 | opcode, 0xFE)) + size.to_bytes(2, "big")
-        else:
-            head = bytes((0x80 | opcode, 0xFF)) + size.to_bytes(8, "big")
-        return head + key + mask(payload, key)
+        return _head(opcode, size) + key + mask(payload, key)
+
+    def frames(self, payloads: list[bytes], opcode: int = OP_TEXT) -> bytes:
+        """Final masked frames carrying ``payloads``, one after another (what :meth:`frame` gives
+        for each, joined), masked with one XOR over all of them instead of one per frame: a burst
+        of acks, a window of bulk requests."""
+        keys = self._take(4 * len(payloads))
+        plain: list[bytes] = []
+        stream: list[bytes] = []
+        pos = 0
+        for payload in payloads:
+            size = len(payload)
+            head = _head(opcode, size)
+            key = keys[pos : pos + 4]
+            pos += 4
+            # The key goes out as it is: zeros in ``plain`` XOR the key in ``stream``.
+            plain += (head, _ZERO_KEY, payload)
+            stream += (_ZEROS[len(head)], key, (key * ((size >> 2) + 1))[:size])
+        whole = b"".join(plain)
+        return (int.from_bytes(whole, _BYTEORDER) ^ int.from_bytes(b"".join(stream), _BYTEORDER)).to_bytes(
+            len(whole), _BYTEORDER)
+
+
+_ZERO_KEY = bytes(4)
+_ZEROS = {2: bytes(2), 4: bytes(4), 10: bytes(10)}  # by the length of a client frame's head
+#: Heads of masked text frames of fewer than 126 bytes (acks and most requests), made once.
+_TEXT_HEADS = [bytes((0x80 | OP_TEXT, 0x80 | size)) for size in range(126)]
+
+
+def _head(opcode: int, size: int) -> bytes:
+    """The head of a final, masked client frame of ``size`` bytes (without the key)."""
+    if size < 126:
+        return _TEXT_HEADS[size] if opcode == OP_TEXT else bytes((0x80 | opcode, 0x80 | size))
+    if size < 0x10000:
+        return bytes((0x80 | opcode, 0xFE)) + size.to_bytes(2, "big")
+    return bytes((0x80 | opcode, 0xFF)) + size.to_bytes(8, "big")
 
 
 class FrameReader:

@@ -53,6 +53,13 @@ class LoggingMasker(Masker):
             wire_log.debug("-> %s", masked(payload.decode("utf-8", errors="replace")))
         return super().frame(payload, opcode)
 
+    def frames(self, payloads: list[bytes], opcode: int = OP_TEXT) -> bytes:
+        """Log each of ``payloads`` (text frames), then build the frames as :class:`Masker` does."""
+        if opcode == OP_TEXT:
+            for payload in payloads:
+                wire_log.debug("-> %s", masked(payload.decode("utf-8", errors="replace")))
+        return super().frames(payloads, opcode)
+
 
 class LoggingFrameReader(FrameReader):
     """A :class:`FrameReader` that logs each text message it completes (``<-``)."""
