@@ -293,7 +293,10 @@ class HandlerWorkers:
             return True
         ok = True
         sender = self._sender
-        for receiver in _receivers_of(signal, sender, self._receiver_lists):
+        kept = self._receiver_lists.get(signal)  # (the first step of _receivers_of, on every event)
+        receivers = kept[1] if kept is not None and kept[0] == _changes.get(signal) else \
+            _receivers_of(signal, sender, self._receiver_lists)
+        for receiver in receivers:
             try:
                 receiver(sender, event=event, method=method, frame=frame)
             except Exception:

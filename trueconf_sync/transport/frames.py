@@ -252,7 +252,11 @@ class FrameReader:
                     break
                 size = int.from_bytes(buf[head : head + 8], "big")
                 head += 8
-            self._check_header(b0, b1, size)
+            # The usual frame, a whole text message (FIN, no reserved bits, unmasked, no fragmented
+            # message open, within the limit), passes every check of the header: none is made.
+            whole_text = b0 == 0x81 and b1 < 0x80 and self._frag_op is None and size <= self.max_message
+            if not whole_text:
+                self._check_header(b0, b1, size)
             stop = head + size
             if stop > end:
                 if size > RECV_SIZE:  # a large frame: its rest is read straight into place
@@ -261,7 +265,13 @@ class FrameReader:
                     self._big, self._big_pos, self._big_b0 = big, end - head, b0
                     return b""
                 break
-            self._frame(b0, buf[head:stop], out)
+            if whole_text:
+                try:
+                    out.append((OP_TEXT, buf[head:stop].decode("utf-8")))
+                except UnicodeDecodeError:
+                    raise FrameError(1007, "a text frame that is not valid UTF-8") from None
+            else:
+                self._frame(b0, buf[head:stop], out)
             pos = stop
         return buf[pos:] if pos else buf
 
