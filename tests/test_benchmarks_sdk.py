@@ -36,19 +36,19 @@ def test_summary_ratios_to_the_sdk_and_their_verdicts() -> None:
         result = {"raw": {"rate": raw}, "ours": {"rate": ours}}
         return result if sdk is None else {**result, "sdk": {"rate": sdk}}
 
-    rounds = [{"sequential": sides(100.0, 95.0, 50.0), "pipelined": sides(100.0, 90.0, 40.0),
+    rounds = [{"sequential": sides(100.0, 105.0, 50.0), "pipelined": sides(100.0, 90.0, 40.0),
                "inbound": sides(100.0, 100.0, None)},
-              {"sequential": sides(100.0, 95.0, 40.0), "pipelined": sides(100.0, 90.0, 20.0),
+              {"sequential": sides(100.0, 105.0, 40.0), "pipelined": sides(100.0, 90.0, 20.0),
                "inbound": sides(100.0, 100.0, None)}]
     rows = {item["label"]: item for item in summarize(rounds)}
     sequential = rows["sequential send_message"]
     assert sequential["sdk"] == 45.0 and sequential["sdk_target"] == ">= 2x"
-    assert sequential["sdk_ratio"] == pytest.approx((95 / 50 + 95 / 40) / 2) and sequential["sdk_pass"] is True
+    assert sequential["sdk_ratio"] == pytest.approx((105 / 50 + 105 / 40) / 2) and sequential["sdk_pass"] is True
     pipelined = rows["bulk send_messages vs pipelined"]  # ratios 2.25 and 4.5: median 3.375 >= 3
     assert pipelined["sdk_ratio"] == pytest.approx(3.375) and pipelined["sdk_pass"] is True
     inbound = rows["inbound: parsed, handled, acked"]  # no SDK figures: nothing judged against it
     assert inbound["sdk"] is None and inbound["sdk_ratio"] is None and inbound["sdk_pass"] is None
-    rounds[1]["sequential"]["sdk"]["rate"] = 60.0  # ratios 1.9 and 1.58: below 2x
+    rounds[1]["sequential"]["sdk"]["rate"] = 60.0  # ratios 2.1 and 1.75: below 2x
     failed = {item["label"]: item for item in summarize(rounds)}["sequential send_message"]
     assert failed["sdk_pass"] is False and failed["pass"] is True
     lines = table(summarize(rounds), with_sdk=True).splitlines()
