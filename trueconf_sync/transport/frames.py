@@ -148,21 +148,27 @@ class Masker:
         keys = self._take(4 * len(payloads))
         plain: list[bytes] = []
         stream: list[bytes] = []
+        heads = _TEXT_HEADS if opcode == OP_TEXT else None
         pos = 0
         for payload in payloads:
             size = len(payload)
-            head = _head(opcode, size)
             key = keys[pos : pos + 4]
             pos += 4
             # The key goes out as it is: zeros in ``plain`` XOR the key in ``stream``.
-            plain += (head, _ZERO_KEY, payload)
-            stream += (_ZEROS[len(head)], key, (key * ((size >> 2) + 1))[:size])
+            if size < 126 and heads is not None:  # (an ack: the usual case, spelled out)
+                plain += (heads[size], _ZERO_KEY, payload)
+                stream += (_ZERO_HEAD, key, (key * ((size >> 2) + 1))[:size])
+            else:
+                head = _head(opcode, size)
+                plain += (head, _ZERO_KEY, payload)
+                stream += (_ZEROS[len(head)], key, (key * ((size >> 2) + 1))[:size])
         whole = b"".join(plain)
         return (int.from_bytes(whole, _BYTEORDER) ^ int.from_bytes(b"".join(stream), _BYTEORDER)).to_bytes(
             len(whole), _BYTEORDER)
 
 
 _ZERO_KEY = bytes(4)
+_ZERO_HEAD = bytes(2)
 _ZEROS = {2: bytes(2), 4: bytes(4), 10: bytes(10)}  # by the length of a client frame's head
 #: Heads of masked text frames of fewer than 126 bytes (acks and most requests), made once.
 _TEXT_HEADS = [bytes((0x80 | OP_TEXT, 0x80 | size)) for size in range(126)]
