@@ -74,6 +74,8 @@ for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT"
 
 #: The subprotocol we offer; a server that selects none is accepted too (PROTOCOL §1.1).
 SUBPROTOCOL = "json.v1"
+#: A request frame around its encoded method name and payload (compact JSON, as ``_dumps`` writes it).
+_REQUEST = b'{"type":1,"id":%d,"method":%b,"payload":%b}'
 #: Longest wait for the server's Close (and for room to write ours) when closing.
 CLOSE_WAIT = 1.0
 
@@ -218,23 +220,41 @@ class Connection:
 
         ``notify(first_index + i, result, error)`` is called once per request when it ends (on
         the reader thread for answers, the heartbeat for timeouts, the thread that noticed a lost
-        connection otherwise); it must not block.
+        connection otherwise); it must not block. A payload that cannot be encoded raises (naming
+        ``payloads[first_index + i]``) before any request is registered or sent.
         """
+        bodies = []
+        for offset, payload in enumerate(payloads):
+            try:
+                bodies.append(_dumps(payload))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
+        self.request_encoded(method, bodies, parse, timeout, notify, first_index)
+
+    def request_encoded(
+        self,
+        method: str,
+        bodies: list[bytes],
+        parse: Callable[[Any], Any],
+        timeout: float,
+        notify: Notify,
+        first_index: int = 0,
+    ) -> None:
+        """:meth:`request_many` for payloads already encoded (``jsoncodec.dumps``): each body goes
+        into its request's frame as it is. The bulk sender encodes while it validates, so a
+        waiting payload is kept as ~150 bytes instead of its dicts."""
         deadline = _monotonic() + timeout
         table = self._pending
         ids = self._ids
+        name = _dumps(method)
         frames = []
         sent: list[tuple[int, Pending]] = []
-        # Encode every frame before registering any: a payload that cannot be encoded raises here,
-        # and no request is left registered but unsent (it would only end by timing out).
-        for offset, payload in enumerate(payloads):
+        for offset, body in enumerate(bodies):
             request_id = next(ids)
-            try:
-                frames.append(_dumps({"type": 1, "id": request_id, "method": method, "payload": payload}))
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
+            # (what _dumps gives for the whole request, without building and encoding its dict)
+            frames.append(_REQUEST % (request_id, name, body))
             sent.append((request_id, Pending(method, parse, deadline, notify=notify, index=first_index + offset,
-                                                 timeout=timeout)))
+                                             timeout=timeout)))
         for request_id, pending in sent:
             table[request_id] = pending
         if self.reading_paused:
