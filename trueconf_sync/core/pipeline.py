@@ -9,12 +9,14 @@ connection, within its own deadline.
 
 The payloads come encoded (``jsoncodec.dumps``: ~150 bytes for a short message, a third of its
 dicts). A request's outcome becomes its result (``settle``) as soon as the request ends, and its
-payload is let go then (its slot in ``bodies`` becomes ``None``): the memory the payloads hold
-shrinks while the results grow, and a bulk send holds about the larger of the two, not their sum.
+payload is let go then (its slot in ``bodies`` takes the result: the list becomes the results'),
+so the memory the payloads hold shrinks while the results grow, and a bulk send holds about the
+larger of the two, not their sum. A deadline is kept per batch, not per request.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Callable
@@ -40,21 +42,22 @@ class Pipeline(Generic[R]):
     """Sends the encoded payloads ``bodies`` of one ``spec`` with at most ``window`` in flight;
     :meth:`run` returns one ``settle(index, result, error)`` per body, in order. Every request
     ends (answer, API error, timeout or connection loss), so :meth:`run` always returns. The list
-    ``bodies`` is emptied on the way (see the module docstring)."""
+    ``bodies`` becomes that list on the way (see the module docstring)."""
 
-    def __init__(self, path: RequestPath, spec: RequestSpec, bodies: list[bytes | None], window: int,
+    def __init__(self, path: RequestPath, spec: RequestSpec, bodies: list[bytes], window: int,
                  timeout: float, settle: Settle[R]) -> None:
         self._path = path
         self._spec = spec
-        self._bodies = bodies
+        self._bodies: list[Any] = bodies  # (bytes, then results)
         self._timeout = timeout
         self._window = window
         self._settle = settle
         self._low = window // 2  # refill when this many or fewer are still in flight
         self._in_flight = 0
         self._cond = threading.Condition(threading.Lock())
-        self._results: list[Any] = [None] * len(bodies)
-        self._deadlines = [0.0] * len(bodies)
+        # The deadline of the batch sent first at index ``_starts[i]`` is ``_deadlines[i]``.
+        self._starts: list[int] = []
+        self._deadlines: list[float] = []
         self._resend: list[int] = []  # refused with 203 (or cut by our renewal): send again
         self._resent: set[int] = set()
         self._refused: dict[int, BaseException] = {}  # refused, waiting to be sent again: why
@@ -95,21 +98,25 @@ class Pipeline(Generic[R]):
                     self._in_flight -= count - room
                 count = room
             deadline = _monotonic() + self._timeout
-            self._deadlines[sent : sent + count] = [deadline] * count
-            conn.request_encoded(spec.wire, bodies[sent : sent + count], spec.parse,  # type: ignore[arg-type]
-                                 self._timeout, self._notify_for(conn), sent)
+            self._starts.append(sent)
+            self._deadlines.append(deadline)
+            conn.request_encoded(spec.wire, bodies[sent : sent + count], spec.parse, self._timeout,
+                                 self._notify_for(conn), sent)
             sent += count
-        return self._results
+        return self._bodies  # (each body was replaced by its result)
 
     def _end(self, index: int, result: Any, error: BaseException | None) -> None:
         """The final outcome of request ``index``: keep its result, let its payload go."""
-        self._bodies[index] = None
-        self._results[index] = self._settle(index, result, error)
+        self._bodies[index] = self._settle(index, result, error)
+
+    def _deadline(self, index: int) -> float:
+        """When request ``index`` (of the batches sent so far) runs out of time."""
+        return self._deadlines[bisect.bisect_right(self._starts, index) - 1]
 
     def _send_again(self, indices: list[int]) -> None:
         """Resend requests refused because of the token, each within what is left of its deadline."""
         for number, index in enumerate(indices):
-            left = self._deadlines[index] - _monotonic()
+            left = self._deadline(index) - _monotonic()
             if left <= 0:  # out of time: the refusal is its outcome
                 self._end(index, None, self._refused.pop(index))
                 self._finish()
@@ -123,8 +130,8 @@ class Pipeline(Generic[R]):
                     self._finish()
                 return
             self._refused.pop(index, None)
-            conn.request_encoded(self._spec.wire, [self._bodies[index]], self._spec.parse,  # type: ignore[list-item]
-                                 left, self._notify_for(conn), index)
+            conn.request_encoded(self._spec.wire, [self._bodies[index]], self._spec.parse, left,
+                                 self._notify_for(conn), index)
 
     def _notify_for(self, conn: Connection) -> Notify:
         def done(index: int, result: Any, error: BaseException | None) -> None:
@@ -134,7 +141,7 @@ class Pipeline(Generic[R]):
 
     def _done(self, conn: Connection, index: int, result: Any, error: BaseException | None) -> None:
         """Completion of one request (reader thread, heartbeat or whoever saw the connection end)."""
-        if (error is not None and index not in self._resent and _monotonic() < self._deadlines[index]
+        if (error is not None and index not in self._resent and _monotonic() < self._deadline(index)
                 and self._path.should_resend(conn, error)):
             self._resent.add(index)
             self._refused[index] = error  # its outcome if no time is left to send it again
