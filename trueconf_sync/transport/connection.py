@@ -74,7 +74,7 @@ for _name, _value in (("TCP_KEEPIDLE", 15), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT"
 
 #: The subprotocol we offer; a server that selects none is accepted too (PROTOCOL §1.1).
 SUBPROTOCOL = "json.v1"
-#: A request frame around its encoded method name and payload (compact JSON, as ``_dumps`` writes it).
+#: A request around its encoded method name and payload: what ``_dumps`` writes, without a dict to encode.
 _REQUEST = b'{"type":1,"id":%d,"method":%b,"payload":%b}'
 #: Longest wait for the server's Close (and for room to write ours) when closing.
 CLOSE_WAIT = 1.0
@@ -207,22 +207,9 @@ class Connection:
         assert pending.future is not None
         return pending.future
 
-    def request_many(
-        self,
-        method: str,
-        payloads: list[Any],
-        parse: Callable[[Any], Any],
-        timeout: float,
-        notify: Notify,
-        first_index: int = 0,
-    ) -> None:
-        """Send one request per payload, all in one write; no Futures.
-
-        ``notify(first_index + i, result, error)`` is called once per request when it ends (on
-        the reader thread for answers, the heartbeat for timeouts, the thread that noticed a lost
-        connection otherwise); it must not block. A payload that cannot be encoded raises (naming
-        ``payloads[first_index + i]``) before any request is registered or sent.
-        """
+    def request_many(self, method: str, payloads: list[Any], parse: Callable[[Any], Any], timeout: float,
+                     notify: Notify, first_index: int = 0) -> None:
+        """:meth:`request_encoded` of payload objects; an unencodable one raises (naming it) before any is sent."""
         bodies = []
         for offset, payload in enumerate(payloads):
             try:
@@ -231,27 +218,21 @@ class Connection:
                 raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
         self.request_encoded(method, bodies, parse, timeout, notify, first_index)
 
-    def request_encoded(
-        self,
-        method: str,
-        bodies: list[bytes],
-        parse: Callable[[Any], Any],
-        timeout: float,
-        notify: Notify,
-        first_index: int = 0,
-    ) -> None:
-        """:meth:`request_many` for payloads already encoded (``jsoncodec.dumps``): each body goes
-        into its request's frame as it is. The bulk sender encodes while it validates, so a
-        waiting payload is kept as ~150 bytes instead of its dicts."""
+    def request_encoded(self, method: str, bodies: list[bytes], parse: Callable[[Any], Any], timeout: float,
+                        notify: Notify, first_index: int = 0) -> None:
+        """Send one request per body (a payload encoded by ``jsoncodec.dumps``: the bulk sender keeps
+        ~150 bytes per waiting payload, not its dicts), all in one write; no Futures.
+
+        ``notify(first_index + i, result, error)`` is called once per request when it ends (on the
+        reader thread for answers, the heartbeat for timeouts, the thread that noticed a lost
+        connection otherwise); it must not block.
+        """
         deadline = _monotonic() + timeout
-        table = self._pending
-        ids = self._ids
-        name = _dumps(method)
+        table, ids, name = self._pending, self._ids, _dumps(method)
         frames = []
         sent: list[tuple[int, Pending]] = []
         for offset, body in enumerate(bodies):
             request_id = next(ids)
-            # (what _dumps gives for the whole request, without building and encoding its dict)
             frames.append(_REQUEST % (request_id, name, body))
             sent.append((request_id, Pending(method, parse, deadline, notify=notify, index=first_index + offset,
                                              timeout=timeout)))
