@@ -45,7 +45,7 @@ from .core.services import CoreServices, Health
 from .core.supervisor import Hooks, Supervisor
 from .events.registry import HandlerRegistry
 from .files import FileMethods
-from .ids import same_user
+from .ids import same_as_me
 from .logs import get_logger
 from .transport.tls import Verify
 
@@ -460,12 +460,8 @@ class Client(ApiMethods, ConvenienceMethods, FileMethods, HandlerRegistry):
         # cleared") the bot's account caused still reaches the handlers, as in the official SDK.
         if method != "sendMessage" or not isinstance(event, LOADED.message) or event.is_system:
             return False
-        auth = self._sup.auth  # (on every message: the user_id property, inlined)
-        me = auth.user_id if auth is not None else None
-        if not me:
-            return False
-        author: str = event.author.id
-        return author == me or same_user(author, me, me)
+        me = self.user_id
+        return bool(me) and same_as_me(event.author.id, me)
 
 
 def _setting(name: str) -> property:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["home_server", "normalize_user_id", "same_user"]
+__all__ = ["home_server", "normalize_user_id", "same_as_me", "same_user"]
 
 
 def home_server(user_id: str | None) -> str | None:
@@ -33,6 +33,12 @@ def normalize_user_id(user_id: str, home: str | None = None) -> str:
         return text
     server = home_server(home)
     return f"{text}@{server}" if server else text
+
+
+@functools.lru_cache(maxsize=4096)  # every incoming message asks it about its author
+def same_as_me(user_id: str, me: str) -> bool:
+    """``same_user(user_id, me, home=me)``: is ``user_id`` the bot itself (``me``, a full id)?"""
+    return same_user(user_id, me, me)
 
 
 def same_user(a: str, b: str, home: str | None = None) -> bool:

@@ -233,10 +233,8 @@ class HandlerWorkers:
             log.warning("closing with %d server events not handled (%s)", left, how)
         return left
 
-    def _remember(self, message_id: str | None) -> None:
+    def _remember(self, message_id: str) -> None:
         """Remember a handled message id (bounded window) so a redelivery is not handled again."""
-        if message_id is None:
-            return
         # No lock: each step is one atomic dict operation under the GIL; two lanes evicting at
         # once remove one id too many, which only shortens the window by one.
         seen = self._seen
@@ -282,9 +280,11 @@ class HandlerWorkers:
         elif self._skip is None or not self._skip(name, event):
             if spec is not None:
                 ok = self._emit(spec.signal, event, name, frame)
-            ok = self._emit(event_received, event, name, frame) and ok
+            if event_received.receivers:  # (usually nobody: no call then)
+                ok = self._emit(event_received, event, name, frame) and ok
         if ok:
-            self._remember(message_id)  # a failed one may come back and be handled again
+            if message_id is not None:
+                self._remember(message_id)  # a failed one may come back and be handled again
             if self._ack_after:
                 connection.send_ack(frame.get("id"))
 

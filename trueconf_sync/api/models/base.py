@@ -20,12 +20,16 @@ def millis_to_datetime(value: int) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(value / 1000.0, tz=_dt.timezone.utc)
 
 
-@attrs.frozen
+@attrs.define(eq=False, on_setattr=attrs.setters.NO_OP)
 class Model:
     """Base of every parsed model: keeps the raw wire payload it was built from.
 
     ``raw`` is the JSON object exactly as received (not part of equality or repr), so nothing the
     server sent is lost even when this library does not model a field yet.
+
+    Every model is a frozen subclass; this base itself does not refuse assignment, so that the
+    readers (:mod:`~trueconf_sync.api.readers`) can fill a model's slots with plain assignments
+    before the object becomes the frozen model.
     """
 
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False, kw_only=True)

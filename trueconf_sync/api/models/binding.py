@@ -16,12 +16,13 @@ from .results import ChatHistory
 __all__ = ["BoundClient", "bind_client"]
 
 _setattr = object.__setattr__
+_set_client = vars(Message)["client"].__set__  # the slot itself (every received message is bound)
 
 
 def bind_client(obj: Any, client: BoundClient) -> Any:
     """Set ``client`` on every :class:`Message` inside ``obj`` (message, history, chat, list); return ``obj``."""
     if isinstance(obj, Message):
-        _setattr(obj, "client", client)
+        _set_client(obj, client)
         if obj.reply_message is not None:
             bind_client(obj.reply_message, client)
         if isinstance(obj.content, Message):
