@@ -69,7 +69,10 @@ def test_two_clients_of_one_bot_handle_each_message_once(
     for text in texts:
         alice.send_message(chat, text)
     alice.send_message(chat, "sentinel")
-    recorder.wait_for("sentinel")
+    # Two consumers: the sentinel may be handled by one while the other still holds a message it
+    # prefetched, so every text is waited for (the sentinel alone would race the last ones).
+    for text in [*texts, "sentinel"]:
+        recorder.wait_for(text)
     counts = recorder.counts()
     assert {t: counts[t] for t in texts} == dict.fromkeys(texts, 1)  # none lost, none twice
     workers = Counter(who for who, _ in recorder.handled)
