@@ -5,7 +5,9 @@ the field type's hook for every field, and builds the object through attrs' froz
 (one ``object.__setattr__`` per field). Every event pays that for a message and the four or five
 models inside it. A reader does the same work in one generated function: it looks each wire key
 up once, skips the hook where a *shortcut* shows the hook would return the value unchanged (a
-``str`` for a ``str`` field), and fills the slots directly (about 22 -> 9 us per message).
+``str`` for a ``str`` field), and fills the slots with plain assignments on a *twin* class of
+the same layout before the object becomes the frozen model (see :func:`_twin`): about
+22 -> 8 us per message, the four models inside it included.
 
 The result is cattrs' by contract (tests compare the two on random input): for a key present, the
 field type's hook from the converter; for a key missing, the field's default; then
