@@ -293,10 +293,7 @@ class HandlerWorkers:
             return True
         ok = True
         sender = self._sender
-        kept = self._receiver_lists.get(signal)  # (the first step of _receivers_of, on every event)
-        receivers = kept[1] if kept is not None and kept[0] == _changes.get(signal) else \
-            _receivers_of(signal, sender, self._receiver_lists)
-        for receiver in receivers:
+        for receiver in _receivers_of(signal, sender, self._receiver_lists):
             try:
                 receiver(sender, event=event, method=method, frame=frame)
             except Exception:
