@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trueconf_sync.ids import home_server, normalize_user_id, same_user
+from trueconf_sync.ids import home_server, normalize_user_id, same_as_me, same_user
 
 
 @pytest.mark.parametrize(("a", "b", "home", "same"), [
@@ -28,3 +28,15 @@ def test_normalize_and_home() -> None:
     assert normalize_user_id("alice") == "alice"
     assert home_server("bot@Video.Example.com") == "video.example.com"
     assert home_server("video.example.com") == "video.example.com" and home_server(None) is None
+
+
+@pytest.mark.parametrize(("author", "me", "mine"), [
+    ("bot@srv.example", "bot@srv.example", True),
+    (" BOT@Srv.Example ", "bot@srv.example", True),
+    ("bot", "bot@srv.example", True),  # a bare login is the bot's own server
+    ("bot@evil.example", "bot@srv.example", False),  # another server's user of the same login
+    ("alice@srv.example", "bot@srv.example", False),
+])
+def test_same_as_me_is_same_user_with_the_bots_home(author: str, me: str, mine: bool) -> None:
+    assert same_as_me(author, me) is mine is same_user(author, me, home=me)
+    assert same_as_me(author, me) is mine  # asked again: the cached answer
