@@ -7,6 +7,7 @@ import threading
 import time
 
 from trueconf_sync import Message
+from trueconf_sync.transport.jsoncodec import dumps
 
 
 def test_only_the_reader_thread_reads_answers(trueconf_client, alice_chat):
@@ -22,7 +23,7 @@ def test_only_the_reader_thread_reads_answers(trueconf_client, alice_chat):
         if len(bulk) == 5:
             done.set()
 
-    conn.request_many("getChats", [{"count": 5, "page": 1}] * 5, parse, 5, notify)
+    conn.request_encoded("getChats", [dumps({"count": 5, "page": 1})] * 5, parse, 5, notify)
     assert done.wait(5)
     names = set(blocking) | set(futures) | set(bulk)
     assert len(names) == 1 and names.pop().endswith("-reader")

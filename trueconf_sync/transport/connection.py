@@ -207,17 +207,6 @@ class Connection:
         assert pending.future is not None
         return pending.future
 
-    def request_many(self, method: str, payloads: list[Any], parse: Callable[[Any], Any], timeout: float,
-                     notify: Notify, first_index: int = 0) -> None:
-        """:meth:`request_encoded` of payload objects; an unencodable one raises (naming it) before any is sent."""
-        bodies = []
-        for offset, payload in enumerate(payloads):
-            try:
-                bodies.append(_dumps(payload))
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"payloads[{first_index + offset}]: {exc}") from None
-        self.request_encoded(method, bodies, parse, timeout, notify, first_index)
-
     def request_encoded(self, method: str, bodies: list[bytes], parse: Callable[[Any], Any], timeout: float,
                         notify: Notify, first_index: int = 0) -> None:
         """Send one request per body (a payload encoded by ``jsoncodec.dumps``: the bulk sender keeps
