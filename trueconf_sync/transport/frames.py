@@ -122,9 +122,6 @@ class Masker:
         self._pos = 0
         self._batch = self._FIRST_BATCH
 
-    def _key(self) -> bytes:
-        return self._take(4)
-
     def _take(self, size: int) -> bytes:
         """``size`` fresh random bytes (4 per frame: each frame gets a key of its own, RFC 6455 §5.3)."""
         pos = self._pos
@@ -138,7 +135,7 @@ class Masker:
     def frame(self, payload: bytes, opcode: int = OP_TEXT) -> bytes:
         """One final, masked frame carrying ``payload``."""
         size = len(payload)
-        key = self._key()
+        key = self._take(4)
         return _head(opcode, size) + key + mask(payload, key)
 
     def frames(self, payloads: list[bytes], opcode: int = OP_TEXT) -> bytes:
@@ -154,21 +151,16 @@ class Masker:
             size = len(payload)
             key = keys[pos : pos + 4]
             pos += 4
+            head = heads[size] if size < 126 and heads is not None else _head(opcode, size)  # (acks: no call)
             # The key goes out as it is: zeros in ``plain`` XOR the key in ``stream``.
-            if size < 126 and heads is not None:  # (an ack: the usual case, spelled out)
-                plain += (heads[size], _ZERO_KEY, payload)
-                stream += (_ZERO_HEAD, key, (key * ((size >> 2) + 1))[:size])
-            else:
-                head = _head(opcode, size)
-                plain += (head, _ZERO_KEY, payload)
-                stream += (_ZEROS[len(head)], key, (key * ((size >> 2) + 1))[:size])
+            plain += (head, _ZERO_KEY, payload)
+            stream += (_ZEROS[len(head)], key, (key * ((size >> 2) + 1))[:size])
         whole = b"".join(plain)
         return (int.from_bytes(whole, _BYTEORDER) ^ int.from_bytes(b"".join(stream), _BYTEORDER)).to_bytes(
             len(whole), _BYTEORDER)
 
 
 _ZERO_KEY = bytes(4)
-_ZERO_HEAD = bytes(2)
 _ZEROS = {2: bytes(2), 4: bytes(4), 10: bytes(10)}  # by the length of a client frame's head
 #: Heads of masked text frames of fewer than 126 bytes (acks and most requests), made once.
 _TEXT_HEADS = [bytes((0x80 | OP_TEXT, 0x80 | size)) for size in range(126)]
@@ -181,6 +173,15 @@ def _head(opcode: int, size: int) -> bytes:
     if size < 0x10000:
         return bytes((0x80 | opcode, 0xFE)) + size.to_bytes(2, "big")
     return bytes((0x80 | opcode, 0xFF)) + size.to_bytes(8, "big")
+
+
+def _text(payload: Any) -> str:
+    """A whole text message's payload as ``str`` (1007 when it is not UTF-8)."""
+    try:
+        text: str = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FrameError(1007, "a text frame that is not valid UTF-8") from None
+    return text
 
 
 class FrameReader:
@@ -272,10 +273,7 @@ class FrameReader:
                     return b""
                 break
             if whole_text:
-                try:
-                    out.append((OP_TEXT, buf[head:stop].decode("utf-8")))
-                except UnicodeDecodeError:
-                    raise FrameError(1007, "a text frame that is not valid UTF-8") from None
+                out.append((OP_TEXT, _text(buf[head:stop])))
             else:
                 self._frame(b0, buf[head:stop], out)
             pos = stop
@@ -323,10 +321,7 @@ class FrameReader:
             return
         if fin:
             if opcode == OP_TEXT:
-                try:
-                    out.append((OP_TEXT, payload.decode("utf-8")))
-                except UnicodeDecodeError:
-                    raise FrameError(1007, "a text frame that is not valid UTF-8") from None
+                out.append((OP_TEXT, _text(payload)))
             else:
                 out.append((opcode, bytes(payload)))
             return
