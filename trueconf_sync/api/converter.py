@@ -311,14 +311,6 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
 def structure_content(envelope_type: Any, content: Any) -> Any:
     """Parse an envelope's ``content`` by its ``type``; unknown or unreadable -> UnknownContent."""
     kind = envelope_type if type(envelope_type) is int else _envelope_kind(envelope_type)
-    if type(content) is dict and kind != _FORWARDED:  # the usual case, first
-        found = _CONTENT_HOOKS.get(kind)
-        if found is None:
-            cls = CONTENT_TYPES.get(kind, UnknownContent)
-            found = (_hook_of(cls), cls)
-            if len(_CONTENT_HOOKS) < 1024:  # (bounded: unknown types are endless)
-                _CONTENT_HOOKS[kind] = found
-        return found[0](content, found[1])
     if not isinstance(content, dict):
         obj = UnknownContent()
         _setattr(obj, "raw", {"value": content})
@@ -360,8 +352,6 @@ def _post_message(obj: Message, data: dict[str, Any]) -> None:
         _setattr(obj, "chat_id", obj.chat.chat_id)
 
 
-#: envelope type -> (hook, class) of its content, looked up once (never the forward)
-_CONTENT_HOOKS: dict[int, tuple[Callable[[Any, Any], Any], type[Any]]] = {}
 _set_content = vars(Message)["content"].__set__  # the slot itself: the frozen __setattr__ refuses
 _POST: dict[type[Any], Callable[[Any, dict[str, Any]], None]] = {Message: _post_message}
 
