@@ -201,9 +201,7 @@ def _lenient_fields(cls: type[Model], data: dict[str, Any]) -> Model:
             values[field.name] = converter.structure(data[key], field.type)
         except Exception:  # noqa: BLE001 - a bad field must not cost the whole object
             log.debug("could not read %s.%s; using its default", cls.__name__, field.name)
-    obj = cls(**values)
-    _setattr(obj, "raw", data)
-    return obj
+    return cls(**values)
 
 
 #: The conditions under which a scalar hook above returns the wire value unchanged: a reader
