@@ -242,3 +242,49 @@ def test_a_client_loads_the_models_when_it_connects_on_the_connecting_thread() -
     assert result == {"before": False, "sent": "SentMessage",
                       "seen": {name: "MainThread" for name in
                                ("trueconf_sync.api.models", "trueconf_sync.api.converter", "cattrs")}}
+
+
+def test_a_connected_client_reading_and_sending_messages_loads_no_datetime_or_html() -> None:
+    # ``datetime`` and ``html`` (html.entities: a big table) cost ~0.8 MiB of every client's memory
+    # and serve only Message.datetime, quotes, contacts and mentions: they load on first use. The
+    # fake server runs in its own process (aiohttp imports both), the client in a fresh one.
+    import requests
+
+    server = subprocess.Popen([sys.executable, "-m", "trueconf_sync.testing", "--port", "0", "--bot", "bot:pw",
+                               "--user", "alice:pw"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # "Fake TrueConf server listening on http://127.0.0.1:PORT (...)"
+        assert "listening on http://" in line, line
+        url = line.split("listening on ", 1)[1].split()[0]
+        token = requests.post(url + "/bridge/api/client/v1/oauth/token", json={
+            "client_id": "chat_bot", "grant_type": "password", "username": "bot", "password": "pw"},
+            timeout=10).json()["access_token"]
+        requests.post(url + "/_fake/users/alice/messages", json={"to": "bot", "text": "hi"},
+                      timeout=10).raise_for_status()
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        result = run(f"""
+            import json, sys, threading
+            from trueconf_sync import Client
+
+            got, texts = threading.Event(), []
+            client = Client({host!r}, {token!r}, port={port}, https=False, receive_unread=True)
+
+            @client.on_message
+            def keep(message):
+                texts.append((message.text, message.quote, message.mention))
+                got.set()
+
+            with client:
+                assert got.wait(10)
+                sent = client.send_message(client.create_p2p_chat("alice"), "hello")
+                edited = client.edit_message(sent.message_id, "hello again")
+            loaded = [name for name in ("datetime", "html", "html.entities") if name in sys.modules]
+            stamp = sent.datetime.year
+            print(json.dumps({{"texts": texts, "loaded": loaded, "then": "datetime" in sys.modules,
+                               "year": stamp > 2000}}))
+        """)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    assert result == {"texts": [["hi", None, None]], "loaded": [], "then": True, "year": True}

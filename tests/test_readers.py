@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import enum
 import pickle
+import sys
 from typing import Any
 
 import attrs
@@ -20,17 +21,21 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from trueconf_sync import Message
 from trueconf_sync.api import converter as conv
-from trueconf_sync.api.models.base import Author, Model
+from trueconf_sync.api.models.base import Author, Model, raw_is_compact
 from trueconf_sync.api.readers import make_reader
 from trueconf_sync.enums import _OpenIntEnum, _OpenStrEnum
 
 
 def _models() -> list[type[Model]]:
+    # Only the classes their modules name: ``__subclasses__`` also lists classes no module holds
+    # until the garbage collector has run (the class attrs replaces by its slotted copy) and the
+    # readers' twins.
     found: list[type[Model]] = []
     pending = [Model]
     while pending:
         for sub in pending.pop().__subclasses__():
-            if sub.__module__.startswith("trueconf_sync.") and sub not in found:
+            named = getattr(sys.modules.get(sub.__module__), sub.__qualname__, None) is sub
+            if sub.__module__.startswith("trueconf_sync.") and named and sub not in found:
                 found.append(sub)
             pending.append(sub)
     return sorted(found, key=lambda cls: cls.__qualname__)
@@ -106,8 +111,8 @@ def test_a_reader_builds_what_cattrs_builds(cls: type[Model], data: st.DataObjec
     wire = data.draw(_wire(cls))
     got = conv.structure(wire, cls)
     _same(got, _expected(cls, wire))
-    if type(wire) is dict:
-        assert got.raw is wire
+    if type(wire) is dict:  # the dict itself, or (a model marked compact_raw) an equal one
+        assert got.raw is wire or (raw_is_compact(cls) and got.raw == wire)
 
 
 def test_a_typical_message_and_its_reply_read_alike() -> None:

@@ -26,7 +26,7 @@ from cattrs.gen import make_dict_structure_fn, override
 
 from ..enums import EnvelopeType, _OpenIntEnum, _OpenStrEnum
 from ..logs import get_logger
-from .models.base import Millis, Model
+from .models.base import Millis, Model, RawNote, raw_is_compact
 from .models.content import CONTENT_TYPES, AttachmentContent, TextContent, UnknownContent
 from .models.message import Message
 from .models.results import FileInfo
@@ -286,7 +286,8 @@ def _model_hook(cls: type[Model]) -> Callable[[Any, Any], Model]:
     # A message's content is chosen by the envelope type (see _post_message): the raw value is
     # kept until then, so no default content object is built only to be replaced.
     as_is = frozenset({"content"}) if cls is Message else frozenset()
-    reader = make_reader(cls, converter.get_structure_hook, _keys(cls), _shortcut, lenient, post=post, as_is=as_is)
+    reader = make_reader(cls, converter.get_structure_hook, _keys(cls), _shortcut, lenient, post=post, as_is=as_is,
+                         note=RawNote if raw_is_compact(cls) else None)
     if reader is not None:
         hook = reader
     else:

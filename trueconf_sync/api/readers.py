@@ -47,6 +47,7 @@ def _slot(cls: type[Any], name: str) -> Any:
     for klass in cls.__mro__:
         if name in vars(klass):
             found = vars(klass)[name]
+            found = getattr(found, "slot", found)  # a descriptor over a slot names it (models.base._RawField)
             return found if isinstance(found, types.MemberDescriptorType) else None
     return None
 
@@ -75,6 +76,7 @@ def make_reader(
     post: Callable[[Any, dict[str, Any]], None] | None = None,
     raw: str | None = "raw",
     as_is: frozenset[str] = frozenset(),
+    note: Callable[[tuple[tuple[str, str], ...]], Any] | None = None,
 ) -> Callable[[Any, Any], Any] | None:
     """The reader of attrs class ``cls``, or None when ``cls`` cannot be filled slot by slot.
 
@@ -85,16 +87,25 @@ def make_reader(
     ``fallback(data, cls)`` instead. ``post(obj, data)`` runs on every object the reader built;
     ``raw`` names the field that keeps the input dict; fields in ``as_is`` take the wire value
     unconverted (``post`` replaces it).
+
+    With ``note`` (a model marked ``compact_raw``), a dict holding exactly the keyed fields' first
+    keys, each with the very object its field took, is kept in the ``raw`` slot as the one
+    ``note(((key, field), ...))`` of the class instead (see :class:`~.models.base.RawNote`).
     """
     attrs.resolve_types(cls)
     if not _fillable(cls):
         return None
+    if post is not None or raw is None or hasattr(cls, "__attrs_post_init__"):
+        note = None  # (the fields may change after they were read)
     twin = _twin(cls)
     namespace: dict[str, Any] = {"__new": object.__new__, "__cls": cls, "__twin": twin, "__MISSING": _MISSING,
                                  "__fallback": fallback, "__post": post}
     lines = ["def read(o, _):", "    if type(o) is not dict:", "        return __fallback(o, _)",
              f"    obj = __new({'__cls' if twin is None else '__twin'})", "    try:"]
     body = "        "
+    keep_raw = ""  # (with a note: set once the fields are read)
+    if note is not None:
+        lines.append(f"{body}c = 0  # fields that took the wire value itself")
     for index, field in enumerate(attrs.fields(cls)):
         if twin is None:
             namespace[f"__s{index}"] = _slot(cls, field.name).__set__
@@ -102,7 +113,10 @@ def make_reader(
         else:
             assign = f"obj.{field.name} = {{}}"
         if field.name == raw:
-            lines.append(body + assign.format("o"))
+            if note is None:
+                lines.append(body + assign.format("o"))
+            else:
+                keep_raw = body + assign.format(_noting(cls, keys, note, namespace))
             continue
         default = _default(field, index, namespace)
         names = keys.get(field.name)
@@ -115,8 +129,10 @@ def make_reader(
         lines += [f"{body}if v is __MISSING:", f"{body}    v = {default}"]
         if field.name not in as_is:
             lines.append(f"{body}else:")
-            lines += _convert(field.type, index, namespace, get_hook, shortcuts, body + "    ")
+            lines += _convert(field.type, index, namespace, get_hook, shortcuts, body + "    ", note is not None)
         lines.append(body + assign.format("v"))
+    if keep_raw:
+        lines.append(keep_raw)
     if twin is not None:
         lines.append(f"{body}obj.__class__ = __cls")
     if hasattr(cls, "__attrs_post_init__"):
@@ -129,6 +145,17 @@ def make_reader(
     exec(compile(source, f"<trueconf_sync reader {cls.__module__}.{cls.__qualname__}>", "exec"), namespace)
     read: Callable[[Any, Any], Any] = namespace["read"]
     return read
+
+
+def _noting(cls: type[Any], keys: Mapping[str, tuple[str, ...]], note: Callable[[Any], Any],
+            namespace: dict[str, Any]) -> str:
+    """The value for the ``raw`` slot: the class's note when the dict ``o`` is exactly the fields
+    (as many keys as keyed fields, and every keyed field took its wire value itself: ``c``), else
+    ``o``. (The order of the keys is not looked at: a JSON object has none; the dict made again
+    lists them in field order.)"""
+    pairs = tuple((names[0], name) for name, names in keys.items() if names and name in attrs.fields_dict(cls))
+    namespace["__note"] = note(pairs)
+    return f"__note if c == {len(pairs)} and len(o) == {len(pairs)} else o"
 
 
 def _twin(cls: type[Any]) -> type[Any] | None:
@@ -172,11 +199,15 @@ def _convert(
     get_hook: Callable[[Any], Callable[[Any, Any], Any]],
     shortcuts: Callable[[Any], Shortcut | None],
     indent: str,
+    counted: bool = False,
 ) -> list[str]:
-    """Lines turning the wire value ``v`` into the value of a field of type ``tp``."""
+    """Lines turning the wire value ``v`` into the value of a field of type ``tp`` (``counted``:
+    and adding one to ``c`` where a shortcut keeps the wire value itself)."""
+    same = [f"{indent}else:", f"{indent}    c += 1"] if counted else []
     inner = optional_inner(tp)
     if inner is not None:  # None stays None (as the converter's optional hook does)
-        return [f"{indent}if v is not None:", *_convert(inner, index, namespace, get_hook, shortcuts, indent + "    ")]
+        return [f"{indent}if v is not None:",
+                *_convert(inner, index, namespace, get_hook, shortcuts, indent + "    ", counted), *same]
     hook, kind = f"__h{index}", f"__t{index}"
     namespace[kind] = tp
     # The hook is looked up on first use, then called directly (the name is a global of the reader).
@@ -186,7 +217,7 @@ def _convert(
     if shortcut is None:
         return [f"{indent}v = {call}"]
     if isinstance(shortcut, str):
-        return [f"{indent}if not ({shortcut}):", f"{indent}    v = {call}"]
+        return [f"{indent}if not ({shortcut}):", f"{indent}    v = {call}", *same]
     namespace[f"__m{index}"] = shortcut.get
     return [f"{indent}m = __m{index}(v) if type(v) is int or type(v) is str else None",
             f"{indent}v = {call} if m is None else m"]

@@ -8,8 +8,10 @@ Every call ends (answer, API error, timeout or connection loss), so the method a
 
 Memory (issue 15): what a send of many messages holds is mostly its results. The payloads wait
 encoded (~150 bytes each) and go as their requests end; each result is made when its request ends;
-the answers share their equal keys and values (:class:`_SharedValues`). 20000 short messages:
-a peak of ~460 bytes per message (it was ~1150), the results ~425 of them.
+the answers share their equal keys and values (:class:`_SharedValues`), and a
+:class:`~trueconf_sync.models.SentMessage` keeps its answer as a note when it can
+(:func:`~trueconf_sync.api.models.base.compact_raw`). 20000 short messages: a peak of ~270 bytes
+per message (it was ~1150, then ~460), the results ~240 of them.
 """
 
 from __future__ import annotations
@@ -84,12 +86,13 @@ class _SharedValues:
     """The answers' parser, given each answer with the keys and values it shares with earlier
     answers as the very same objects.
 
-    Every answer kept by a bulk send holds its JSON object (``SentMessage.raw``), and the standard
-    ``json`` module makes new key strings for every object it reads: three keys and a 40-character
+    Every answer kept by a bulk send holds the values of its JSON object (and the object itself
+    where ``SentMessage`` cannot keep it as a note: a key it does not read), and the standard
+    ``json`` module makes new strings for every object it reads: three keys and a 40-character
     chat id cost ~280 bytes per answer. Here each answer is copied (same keys, same order, equal
     values) onto the key objects first seen, and a ``str`` or ``int`` value equal to the previous
     answer's value of that key (the chat id, a timestamp of the same millisecond) becomes that
-    same object: ~540 -> ~250 bytes per kept answer. At most :data:`_MAX_KEYS` keys are remembered.
+    same object. At most :data:`_MAX_KEYS` keys are remembered.
     """
 
     __slots__ = ("_last", "_parse")

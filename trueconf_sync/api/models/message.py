@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import datetime as _dt
-import html
 import io
 import re
 import threading
@@ -21,10 +19,12 @@ from .base import Author, Box, ChatRef, Millis, Model, millis_to_datetime
 from .bound import BoundClient
 from .content import AttachmentContent, Content, LocationContent, TextContent, UnknownContent, VoiceContent
 from .media import Audio, Document, FileRef, Photo, Sticker, User, Video, Voice, need_client
-from .quoting import Contact, parse_contact_link, split_quote
+from .quoting import Contact, parse_contact_link, split_quote, unescape_html
 from .shortcuts import Call, shortcut
 
 if TYPE_CHECKING:
+    import datetime as _dt
+
     from ...text.keyboard import InlineKeyboard
     from .results import EditedMessage, SentFile, SentMessage
 
@@ -296,7 +296,7 @@ class Message(Model):
         me = self._client().user_id
         if not me:
             return None
-        found = any(same_user(html.unescape(link), me, home=me) for link in _MENTION_LINK.findall(text))
+        found = any(same_user(unescape_html(link), me, home=me) for link in _MENTION_LINK.findall(text))
         return True if found else None
 
     def _mime(self) -> str:

@@ -5,14 +5,13 @@ Pure functions over the wire text, used by :class:`~trueconf_sync.models.Message
 
 from __future__ import annotations
 
-import html
 import re
 
 import attrs
 
 from ...text.vcard import parse_vcard
 
-__all__ = ["Contact", "parse_contact_link", "split_quote"]
+__all__ = ["Contact", "parse_contact_link", "split_quote", "unescape_html"]
 
 _HTML_QUOTE = re.compile(r'^\s*<quote\b[^>]*>(?P<quote>.*?)</quote>(?P<gap>(?:\s*<br\s*/?>)*)\s*', re.S | re.I)
 _TAG = re.compile(r"<[^>]+>")
@@ -23,8 +22,15 @@ _PROFILE_LINK = re.compile(
 )
 
 
+def unescape_html(text: str) -> str:
+    """:func:`html.unescape`, imported on first use."""
+    import html  # (on first use: html.entities is ~0.4 MiB a client may never need)
+
+    return html.unescape(text)
+
+
 def _html_to_text(fragment: str) -> str:
-    return html.unescape(_TAG.sub("", _BR.sub("\n", fragment)))
+    return unescape_html(_TAG.sub("", _BR.sub("\n", fragment)))
 
 
 def split_quote(text: str, parse_mode: str) -> tuple[str | None, str]:
@@ -102,4 +108,4 @@ def parse_contact_link(text: str) -> Contact | None:
     match = _PROFILE_LINK.match(text)
     if match is None:
         return None
-    return Contact(user_id=html.unescape(match.group("user")), name=_html_to_text(match.group("name")).strip())
+    return Contact(user_id=unescape_html(match.group("user")), name=_html_to_text(match.group("name")).strip())

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import builtins
-import datetime as _dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ...enums import ActivityType, FileReadyState
-from .base import Millis, Model, millis_to_datetime
+from .base import Millis, Model, compact_raw, millis_to_datetime
 from .message import Message
+
+if TYPE_CHECKING:
+    import datetime as _dt
 
 __all__ = [
     "AuthInfo",
@@ -35,6 +38,7 @@ class AuthInfo(Model):
     connection_id: str = ""
 
 
+@compact_raw  # (a bulk send keeps one per message)
 @attrs.frozen
 class SentMessage(Model):
     """Answer to ``sendMessage``, ``forwardMessage`` and ``sendSurvey``: where the new message is."""
@@ -57,6 +61,7 @@ class SentFile(SentMessage):
     caption_message_id: str | None = None
 
 
+@compact_raw
 @attrs.frozen
 class EditedMessage(Model):
     """Answer to ``editMessage`` / ``editSurvey``: the edited message's id and the edit time."""
