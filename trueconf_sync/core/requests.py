@@ -45,6 +45,7 @@ log = get_logger("trueconf_sync.client")
 _monotonic = time.monotonic
 #: Requests whose effect lives on the connection: the client repeats the subscriptions after a reconnect.
 SUBSCRIBE, UNSUBSCRIBE = "subscribeFileProgress", "unsubscribeFileProgress"
+_TRACKED = frozenset({SUBSCRIBE, UNSUBSCRIBE})  # wire methods whose sends the path remembers
 MAX_SUBSCRIPTIONS = 10_000
 
 
@@ -100,7 +101,7 @@ class RequestPath:
         """Pre-send hooks: the spec's ``finish`` and subscription tracking (once connected)."""
         if spec.finish is not None:
             spec.finish(self._owner, payload)
-        if spec.wire == SUBSCRIBE or spec.wire == UNSUBSCRIBE:
+        if spec.wire in _TRACKED:
             self._track_subscription(spec.wire, payload)
 
     # ---- renewal ----------------------------------------------------------------------------
@@ -129,7 +130,8 @@ class RequestPath:
 
     def request(self, spec: RequestSpec, payload: Payload, timeout: float | None) -> Any:
         """Send one request and block for its (bound) result."""
-        seconds = self._config.check_timeout(timeout)
+        config = self._sup.config
+        seconds = config.timeout if timeout is None else config.check_timeout(timeout)
         conn, deadline = self.ready(seconds)
         self.prepare(spec, payload)
         try:

@@ -119,15 +119,12 @@ class Ticker:
         self._lock = threading.Lock()
         self._beats: dict[Heartbeat, None] = {}  # insertion-ordered set
         self._thread: threading.Thread | None = None
+        #: The thread id of the running ticker, None when it is not running (a plain attribute:
+        #: every blocking call reads it).
+        self.ident: int | None = None
         self._ending: threading.Thread | None = None  # the last thread told to stop
         self._wake = threading.Event()  # set when the last heartbeat left: stop without waiting a tick
         os.register_at_fork(after_in_child=self._after_fork)
-
-    @property
-    def ident(self) -> int | None:
-        """The thread id of the running ticker (None when it is not running)."""
-        thread = self._thread
-        return thread.ident if thread is not None else None
 
     def add(self, beat: Heartbeat) -> None:
         """Start visiting ``beat`` (starts the thread when it is not running)."""
@@ -137,6 +134,7 @@ class Ticker:
                 self._wake = threading.Event()
                 self._thread = threading.Thread(target=self._run, args=(self._wake,), name=self._name, daemon=True)
                 self._thread.start()
+                self.ident = self._thread.ident
 
     def remove(self, beat: Heartbeat, timeout: float = 0.0) -> None:
         """Stop visiting ``beat``; when it was the last one, the thread ends (waited for up to ``timeout``)."""
@@ -144,6 +142,7 @@ class Ticker:
             self._beats.pop(beat, None)
             if not self._beats and self._thread is not None:
                 self._ending, self._thread = self._thread, None
+                self.ident = None
                 self._wake.set()
             # (a connection that ended by itself removed its beat already: close() still waits)
             thread = self._ending if not self._beats else None
@@ -174,6 +173,7 @@ class Ticker:
         self._lock = threading.Lock()
         self._beats = {}
         self._thread = None
+        self.ident = None
         self._ending = None
         self._wake = threading.Event()
 
